@@ -1,0 +1,1 @@
+"""Declarative validation of user-supplied metadata."""

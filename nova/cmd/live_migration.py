@@ -1,0 +1,181 @@
+"""``nova-live-migration``: see what the control plane would do.
+
+``plan`` resolves an instance's live-migration policy from flavor extra
+specs, image properties and the host options, prints where each decision
+came from, the traits the scheduler will require and the hosts Placement
+offers.  Exit status: 0 on success, 2 when the request is refused (the
+error is printed on stderr).
+"""
+
+import argparse
+import json
+import sys
+
+from oslo_log import log as logging
+
+from nova.api.validation.extra_specs import validators
+from nova.cmd import demo_hosts
+import nova.conf
+from nova import context as nova_context
+from nova import exception
+from nova import objects
+from nova.scheduler.client import placement
+from nova.scheduler import manager as scheduler_manager
+from nova.scheduler import utils as scheduler_utils
+from nova.virt import migration_policy
+
+CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
+EXIT_REFUSED = 2
+QUIET_LOGGERS = ['nova=WARNING', 'oslo_service=WARNING', 'placement=WARNING', 'alembic=WARNING',
+                 'oslo_policy=WARNING', 'keystoneauth=WARNING',
+                 'stevedore=WARNING']
+
+
+def _key_values(pairs, option):
+    result = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition('=')
+        if not sep or not key:
+            raise exception.InvalidInput(
+                reason='%s takes KEY=VALUE, got %r' % (option, pair))
+        result[key] = value
+    return result
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='nova-live-migration',
+        description='Inspect the live-migration control plane.')
+    parser.add_argument('--config-file', action='append', default=[],
+                        metavar='PATH', help='nova.conf to read options from')
+    parser.add_argument('--debug', action='store_true',
+                        help='log debug messages on stderr')
+    sub = parser.add_subparsers(dest='command', required=True)
+    plan = sub.add_parser(
+        'plan', help='resolve an instance\'s migration policy and hosts')
+    plan.add_argument('--flavor-spec', action='append', metavar='KEY=VALUE',
+                      help='a flavor extra spec (repeatable)')
+    plan.add_argument('--image-prop', action='append', metavar='KEY=VALUE',
+                      help='an image property (repeatable)')
+    plan.add_argument('--permit-post-copy', action='store_true',
+                      help='as [libvirt] live_migration_permit_post_copy')
+    plan.add_argument('--permit-auto-converge', action='store_true',
+                      help='as [libvirt] live_migration_permit_auto_converge')
+    plan.add_argument('--paused', action='store_true',
+                      help='plan for a paused guest')
+    plan.add_argument('--vcpus', type=int, default=2)
+    plan.add_argument('--memory-mb', type=int, default=2048)
+    plan.add_argument('--disk-gb', type=int, default=20)
+    plan.add_argument('--format', choices=('text', 'json'), default='text')
+    return parser
+
+
+def _setup(args):
+    logging.register_options(CONF)
+    logging.set_defaults(
+        default_log_levels=logging.get_default_log_levels() + QUIET_LOGGERS)
+    argv = []
+    for path in args.config_file:
+        argv += ['--config-file', path]
+    CONF(argv, project='nova', default_config_files=[])
+    if args.debug:
+        CONF.set_override('debug', True)
+    logging.setup(CONF, 'nova')
+    objects.register_all()
+
+
+def plan(args):
+    """Compute the plan; returns a dict (see doc/source/cli)."""
+    specs = _key_values(args.flavor_spec, '--flavor-spec')
+    props = _key_values(args.image_prop, '--image-prop')
+    validators.validate_extra_specs(specs)
+    validators.validate_image_properties(props)
+    flavor = objects.Flavor(flavorid='plan', name='plan', vcpus=args.vcpus,
+                            memory_mb=args.memory_mb, root_gb=args.disk_gb,
+                            extra_specs=specs)
+    image_meta = objects.ImageMeta.from_dict({'properties': props})
+    permit_pc = (args.permit_post_copy or
+                 CONF.libvirt.live_migration_permit_post_copy)
+    permit_ac = (args.permit_auto_converge or
+                 CONF.libvirt.live_migration_permit_auto_converge)
+    policy = migration_policy.resolve(
+        flavor, image_meta, permit_post_copy=permit_pc,
+        permit_auto_converge=permit_ac, paused=args.paused)
+
+    result = policy.as_dict()
+    result['permit_post_copy'] = bool(permit_pc)
+    result['permit_auto_converge'] = bool(permit_ac)
+    result['resources'] = scheduler_utils.resources_from_flavor(flavor)
+    result['placement'] = ('embedded' if placement.is_embedded(CONF)
+                           else CONF.placement.endpoint_override or 'keystone')
+    ctxt = nova_context.get_admin_context()
+    with placement.report_client(CONF) as client:
+        if placement.is_embedded(CONF):
+            result['demo_hosts'] = demo_hosts.seed(client)
+        spec = objects.RequestSpec.from_components(
+            '00000000-0000-0000-0000-000000000000', flavor, image_meta,
+            ctxt.project_id, ctxt.user_id)
+        try:
+            candidates = scheduler_manager.SchedulerManager(
+                client).find_candidates(ctxt, spec)
+            result['hosts'] = sorted(c.host for c in candidates)
+            result['no_valid_host'] = None
+        except exception.NoValidHost as exc:
+            result['hosts'] = []
+            result['no_valid_host'] = str(exc)
+    return result
+
+
+def format_text(result):
+    def onoff(value):
+        return 'on' if value else 'off'
+
+    lines = ['Live-migration policy']
+    for feature, label in (('auto_converge', 'auto-converge'),
+                           ('post_copy', 'post-copy')):
+        lines.append('  %-15s %-4s from %-13s %s' % (
+            label, onoff(result[feature]), result[feature + '_origin'],
+            result[feature + '_reason']))
+    lines.append('  %-15s live_migration_permit_post_copy=%s, '
+                 'live_migration_permit_auto_converge=%s' % (
+                     'host options', result['permit_post_copy'],
+                     result['permit_auto_converge']))
+    lines.append('Required traits   %s' % (
+        ', '.join(result['required_traits']) or '(none)'))
+    lines.append('Resources         %s' % scheduler_utils.format_resources(
+        result['resources']))
+    if 'demo_hosts' in result:
+        lines.append('Placement         embedded, demo hosts:')
+        for name, traits in result['demo_hosts'].items():
+            lines.append('  %-19s %s' % (name, ', '.join(traits) or
+                                         '(no migration traits)'))
+    else:
+        lines.append('Placement         %s' % result['placement'])
+    lines.append('Candidate hosts   %s' % (', '.join(result['hosts']) or
+                                          'none'))
+    if result['no_valid_host']:
+        lines.append('                  %s' % result['no_valid_host'])
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    _setup(args)
+    try:
+        result = plan(args)
+    except exception.Invalid as exc:
+        print('ERROR: %s' % exc, file=sys.stderr)
+        return EXIT_REFUSED
+    except exception.NovaException as exc:
+        print('ERROR: %s' % exc, file=sys.stderr)
+        return 1
+    if args.format == 'json':
+        print(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        print(format_text(result))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The compute API layer: what a user's request goes through first."""
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from nova.api.validation.extra_specs import validators
+from nova import objects
+from nova.objects import fields
+from nova.virt import migration_policy
+
+LOG = logging.getLogger(__name__)
+
+
+class API(object):
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+
+    @staticmethod
+    def validate_boot_request(flavor, image):
+        """Check a flavor and an image dict before anything is created.
+
+        Returns the ImageMeta.  Raises a typed Invalid error naming the key,
+        the value and the rule for a bad extra spec or image property, a
+        flavor/image disagreement, or auto-converge and post-copy both
+        requested.
+        """
+        validators.validate_extra_specs(flavor.extra_specs)
+        validators.validate_image_properties((image or {}).get('properties'))
+        image_meta = objects.ImageMeta.from_dict(image)
+        migration_policy.requested_features(flavor, image_meta)
+        return image_meta
+
+    def create(self, ctxt, flavor, image, display_name=None):
+        """Boot one instance: validate, schedule, claim in Placement.
+
+        Nothing is claimed or created when validation or scheduling fails.
+        Returns the Instance, placed on the selected host.
+        """
+        image_meta = self.validate_boot_request(flavor, image)
+        instance_uuid = uuidutils.generate_uuid()
+        spec = objects.RequestSpec.from_components(
+            instance_uuid, flavor, image_meta, ctxt.project_id, ctxt.user_id)
+        selection = self.scheduler.select_destinations(ctxt, spec)
+        instance = objects.Instance(
+            uuid=instance_uuid, display_name=display_name,
+            project_id=ctxt.project_id, user_id=ctxt.user_id,
+            host=selection.host, node=selection.host,
+            vm_state=fields.VMState.ACTIVE, task_state=None,
+            image_ref=image_meta.id, flavor=flavor,
+            system_metadata=image_meta.to_system_metadata())
+        LOG.info('Instance %s scheduled to %s', instance_uuid,
+                 selection.host)
+        return instance

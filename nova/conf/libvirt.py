@@ -1,0 +1,144 @@
+from oslo_config import cfg
+
+libvirt_group = cfg.OptGroup(
+    'libvirt',
+    title='Libvirt options',
+    help="""
+Options for the libvirt driver, of which this project implements the
+live-migration control plane.
+""")
+
+live_migration_opts = [
+    cfg.IntOpt(
+        'live_migration_downtime',
+        default=500,
+        min=100,
+        help="""
+Maximum permitted downtime, in milliseconds, for the switch-over of a live
+migration.
+
+The monitor raises the downtime QEMU may use in steps up to this value (see
+``live_migration_downtime_steps`` and ``live_migration_downtime_delay``).
+A value below 100 ms is refused at start-up because it rarely lets a busy
+guest converge.
+"""),
+    cfg.IntOpt(
+        'live_migration_downtime_steps',
+        default=10,
+        min=3,
+        help="""
+Number of incremental steps used to reach ``live_migration_downtime``.
+
+The first step allows ``live_migration_downtime / steps`` milliseconds, the
+last the full ``live_migration_downtime``.
+"""),
+    cfg.IntOpt(
+        'live_migration_downtime_delay',
+        default=75,
+        min=3,
+        help="""
+Time to wait, in seconds per GiB of data to transfer, between two downtime
+steps.
+
+The data size is the guest RAM in GiB (at least 2) plus, for a block
+migration, each copied disk in GiB (at least 2 each).  With the default and
+a 4 GiB guest the downtime rises every 300 seconds.
+"""),
+    cfg.IntOpt(
+        'live_migration_completion_timeout',
+        default=800,
+        min=0,
+        mutable=True,
+        help="""
+Time, in seconds per GiB of data to transfer, after which a live migration
+that has not completed gets ``live_migration_timeout_action``.
+
+The data size is computed as for ``live_migration_downtime_delay``.  The
+timeout is not applied once the migration runs in post-copy mode.  ``0``
+disables the timeout.
+"""),
+    cfg.StrOpt(
+        'live_migration_timeout_action',
+        default='abort',
+        choices=[
+            ('abort', 'Abort the migration; the guest keeps running on the '
+                      'source host.'),
+            ('force_complete', 'Force the migration to complete: switch to '
+                               'post-copy when the instance uses post-copy, '
+                               'otherwise pause the guest until the copy '
+                               'finishes.'),
+        ],
+        mutable=True,
+        help="""
+What to do when a live migration reaches
+``live_migration_completion_timeout``.
+"""),
+    cfg.BoolOpt(
+        'live_migration_permit_post_copy',
+        default=False,
+        help="""
+Use post-copy for live migrations of instances that do not say otherwise.
+
+When an instance does not set ``compute:live_migration_post_copy`` (flavor
+extra spec) or ``compute_live_migration_post_copy`` (image property), the
+migration is started so that it can switch to post-copy: when forced to
+complete, the guest then runs on the destination while the remaining memory
+is fetched.  Post-copy is never used for an instance that asked for
+auto-converge, one with virtual persistent memory, or a paused one.
+
+An instance's own ``true`` or ``false`` always wins over this option.  See
+the live-migration policy guide.
+"""),
+    cfg.BoolOpt(
+        'live_migration_permit_auto_converge',
+        default=False,
+        help="""
+Use auto-converge for live migrations of instances that do not say
+otherwise.
+
+When an instance does not set ``compute:live_migration_auto_converge``
+(flavor extra spec) or ``compute_live_migration_auto_converge`` (image
+property) and does not use post-copy, QEMU throttles the guest's vCPUs when
+it dirties memory faster than it can be sent.
+
+An instance's own ``true`` or ``false`` always wins over this option.
+"""),
+    cfg.IntOpt(
+        'live_migration_bandwidth',
+        default=0,
+        min=0,
+        help="""
+Maximum bandwidth, in MiB/s, a live migration may use.
+
+``0`` lets the hypervisor choose (libvirt then uses all it can get).
+"""),
+]
+
+pmem_opts = [
+    cfg.ListOpt(
+        'pmem_namespaces',
+        item_type=cfg.types.String(),
+        default=[],
+        help="""
+Persistent-memory namespaces this host offers to instances, grouped by
+label.
+
+Format: ``LABEL:NAMESPACE[|NAMESPACE...][,LABEL:NAMESPACE...]``, for example
+``6GB:ns0|ns1|ns2,LARGE:ns3``.  Each label becomes the Placement resource
+class ``CUSTOM_PMEM_NAMESPACE_<LABEL>`` whose total is the number of
+namespaces listed; a flavor asks for namespaces with ``hw:pmem=LABEL,...``.
+Every namespace must exist on the host (``ndctl list -X``) and may be listed
+once only.
+"""),
+]
+
+ALL_OPTS = live_migration_opts + pmem_opts
+
+
+def register_opts(conf):
+    conf.register_group(libvirt_group)
+    conf.register_opts(ALL_OPTS, group=libvirt_group)
+
+
+def list_opts():
+    return {libvirt_group: ALL_OPTS}

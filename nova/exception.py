@@ -1,0 +1,117 @@
+"""Every error the service raises on purpose.
+
+Each message says what was wrong, why, and (where it helps) what to do.
+``code`` is the HTTP status an API layer would answer with.
+"""
+
+
+class NovaException(Exception):
+    """Base of all typed errors; formats ``msg_fmt`` with the keywords."""
+
+    msg_fmt = 'An unknown error occurred.'
+    code = 500
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError, ValueError) as exc:
+                # A programming error in a raise site must not hide the
+                # original problem: keep the template and the keywords.
+                message = '%s (%s; keywords: %r)' % (
+                    self.msg_fmt, exc, kwargs)
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self):
+        return self.message
+
+
+class Invalid(NovaException):
+    msg_fmt = 'Invalid request: %(reason)s'
+    code = 400
+
+
+class InvalidInput(Invalid):
+    msg_fmt = 'Invalid input: %(reason)s'
+
+
+class ValidationError(Invalid):
+    """A metadata key set on a flavor or an image breaks a rule."""
+
+    msg_fmt = ('Invalid %(kind)s %(key)s=%(value)r: %(rule)s')
+
+
+class InvalidExtraSpec(ValidationError):
+    def __init__(self, key, value, rule):
+        super().__init__(kind='flavor extra spec', key=key, value=value,
+                         rule=rule)
+
+
+class InvalidImageProperty(ValidationError):
+    def __init__(self, key, value, rule):
+        super().__init__(kind='image property', key=key, value=value,
+                         rule=rule)
+
+
+class MigrationPolicyConflict(Invalid):
+    """The flavor and image ask for live-migration features that clash."""
+
+    msg_fmt = '%(detail)s'
+
+
+class FlavorImageConflict(MigrationPolicyConflict):
+    msg_fmt = ('Flavor extra spec %(flavor_key)s=%(flavor_value)s conflicts '
+               'with image property %(image_key)s=%(image_value)s: when both '
+               'are set they must agree. Unset one of them or make them '
+               'equal.')
+
+
+class AutoConvergeAndPostCopyConflict(MigrationPolicyConflict):
+    msg_fmt = ('%(ac_key)s=true (%(ac_origin)s) and %(pc_key)s=true '
+               '(%(pc_origin)s) cannot both be set: an instance live-migrates '
+               'with either auto-converge or post-copy, not both. Set one of '
+               'them to false or unset it.')
+
+
+class PostCopyWithVPMEMConflict(MigrationPolicyConflict):
+    msg_fmt = ('%(pc_key)s=true (%(pc_origin)s) cannot be used with virtual '
+               'persistent memory (hw:pmem=%(pmem)s): post-copy live '
+               'migration does not support vPMEM devices. Unset the post-copy '
+               'request or use a flavor without hw:pmem.')
+
+
+class NoValidHost(NovaException):
+    msg_fmt = 'No valid host was found. %(reason)s'
+    code = 400
+
+
+class PlacementAPIError(NovaException):
+    msg_fmt = ('Placement answered %(method)s %(url)s with HTTP %(status)s: '
+               '%(detail)s')
+    code = 502
+
+
+class PlacementConflict(PlacementAPIError):
+    """A write lost its generation race more often than retries allow."""
+
+    msg_fmt = ('Placement kept rejecting %(method)s %(url)s with a '
+               'generation conflict after %(attempts)d attempts: %(detail)s')
+    code = 409
+
+
+class AllocationClaimFailed(NovaException):
+    msg_fmt = ('Could not claim %(resources)s for consumer %(consumer)s on '
+               'provider(s) %(providers)s: %(detail)s')
+    code = 409
+
+
+class AllocationMoveFailed(NovaException):
+    msg_fmt = ('Could not move the allocations of consumer %(source)s to '
+               'consumer %(target)s: %(detail)s')
+    code = 409
+
+
+class EmbeddedPlacementError(NovaException):
+    msg_fmt = 'The embedded Placement service could not start: %(reason)s'

@@ -1,0 +1,30 @@
+from nova.objects import base
+from nova.objects import fields
+
+
+@base.NovaObjectRegistry.register
+class Flavor(base.NovaObject):
+    # Version 1.0: Initial version
+    VERSION = '1.0'
+
+    fields = {
+        'flavorid': fields.StringField(),
+        'name': fields.StringField(),
+        'vcpus': fields.NonNegativeIntegerField(),
+        'memory_mb': fields.NonNegativeIntegerField(),
+        'root_gb': fields.NonNegativeIntegerField(default=0),
+        'ephemeral_gb': fields.NonNegativeIntegerField(default=0),
+        'swap': fields.NonNegativeIntegerField(default=0),
+        'extra_specs': fields.DictOfStringsField(default={}),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ('root_gb', 'ephemeral_gb', 'swap', 'extra_specs'):
+            if not self.obj_attr_is_set(name):
+                self.obj_set_defaults(name)
+
+    @property
+    def disk_gb(self):
+        """Local disk in GiB: root + ephemeral + swap (MiB rounded up)."""
+        return self.root_gb + self.ephemeral_gb + -(-self.swap // 1024)
