@@ -47,9 +47,6 @@ treats the token ``admin`` as an administrator.
 """),
 ]
 
-DEFAULT_SERVICE_TYPE = 'placement'
-
-
 def register_opts(conf):
     conf.register_group(placement_group)
     conf.register_opts(placement_opts, group=placement_group)
@@ -57,8 +54,6 @@ def register_opts(conf):
     ks_loading.register_auth_conf_options(conf, placement_group.name)
     ks_loading.register_adapter_conf_options(
         conf, placement_group.name, include_deprecated=False)
-    conf.set_default('service_type', DEFAULT_SERVICE_TYPE,
-                     group=placement_group.name)
 
 
 def list_opts():

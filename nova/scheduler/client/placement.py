@@ -40,7 +40,8 @@ def _keystone_adapter(conf):
     session = ks_loading.load_session_from_conf_options(conf, group,
                                                         auth=auth)
     return ks_loading.load_adapter_from_conf_options(
-        conf, group, session=session, auth=auth, raise_exc=False)
+        conf, group, session=session, auth=auth, raise_exc=False,
+        service_type=conf.placement.service_type or SERVICE_TYPE)
 
 
 def _embedded_app(connection):

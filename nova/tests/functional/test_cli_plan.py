@@ -1,0 +1,68 @@
+"""``nova-live-migration plan`` as a user runs it (a new process each)."""
+
+import json
+import subprocess
+import sys
+
+from nova import test
+
+
+def run_plan(*args):
+    proc = subprocess.run(
+        [sys.executable, '-m', 'nova.cmd.live_migration', 'plan'] +
+        list(args), capture_output=True, text=True, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+class PlanCommandTestCase(test.NoDBTestCase):
+
+    def test_json(self):
+        rc, out, err = run_plan(
+            '--flavor-spec', 'compute:live_migration_auto_converge=true',
+            '--image-prop', 'compute_live_migration_post_copy=false',
+            '--permit-post-copy', '--format', 'json')
+        self.assertEqual(0, rc, err)
+        result = json.loads(out)
+        self.assertIs(True, result['auto_converge'])
+        self.assertEqual('flavor', result['auto_converge_origin'])
+        self.assertIs(False, result['post_copy'])
+        self.assertEqual('image', result['post_copy_origin'])
+        self.assertEqual(['COMPUTE_MIGRATE_AUTO_CONVERGE'],
+                         result['required_traits'])
+        self.assertEqual(['demo-auto-converge', 'demo-both'],
+                         result['hosts'])
+
+    def test_text_permitted_by_host(self):
+        rc, out, err = run_plan('--permit-post-copy',
+                                '--permit-auto-converge')
+        self.assertEqual(0, rc, err)
+        self.assertIn('post-copy       on   from config', out)
+        self.assertIn('auto-converge   off  from config', out)
+        self.assertIn('Required traits   (none)', out)
+        self.assertIn('Candidate hosts   demo-auto-converge, demo-both, '
+                      'demo-neither, demo-post-copy', out)
+
+    def test_refused_combination_exits_2(self):
+        rc, out, err = run_plan(
+            '--flavor-spec', 'compute:live_migration_post_copy=true',
+            '--image-prop', 'compute_live_migration_post_copy=no')
+        self.assertEqual(2, rc)
+        self.assertEqual('', out)
+        self.assertIn('ERROR: Flavor extra spec '
+                      'compute:live_migration_post_copy=true conflicts with '
+                      'image property compute_live_migration_post_copy=false',
+                      err)
+        self.assertNotIn('Traceback', err)
+
+    def test_bad_input_exits_2(self):
+        for args, text in (
+                (('--flavor-spec', 'compute:live_migration_post_copy'),
+                 '--flavor-spec takes KEY=VALUE'),
+                (('--flavor-spec', 'compute:live_migration_post_copy=ture'),
+                 "compute:live_migration_post_copy='ture'"),
+                (('--image-prop', 'compute_bogus=1'),
+                 "unknown key in the 'compute' namespace")):
+            rc, out, err = run_plan(*args)
+            self.assertEqual(2, rc, args)
+            self.assertIn(text, err)
+            self.assertNotIn('Traceback', err)

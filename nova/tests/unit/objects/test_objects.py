@@ -1,0 +1,118 @@
+"""Pin every object's fields and remotable methods to its version.
+
+A change to an object's fields without a version bump changes its hash
+and fails test_versions: bump VERSION, add a "Version 1.N" note and
+obj_make_compatible handling, then update the hash here.
+"""
+
+from oslo_versionedobjects import fixture
+
+from nova import exception
+from nova import objects
+from nova.objects import base
+from nova.objects import fields
+from nova import test
+
+OBJECT_HASHES = {
+    'ComputeNode': '1.0-bd4f3afd8d8e1377557801a9e72b6b0a',
+    'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
+    'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
+    'ImageMetaProps': '1.2-c36a452eb6ae75579e5bbbc62f37a9be',
+    'Instance': '1.0-6389e55fae34592c5eb2b061c4e89a49',
+    'Migration': '1.0-8bc889760ad631c78fcc59854e8283ce',
+    'RequestSpec': '1.0-c962c6cf6140781b5f54f2740824990c',
+}
+
+
+class ObjectVersionsTestCase(test.NoDBTestCase):
+
+    def test_versions(self):
+        checker = fixture.ObjectVersionChecker(
+            base.NovaObjectRegistry.obj_classes())
+        expected, actual = checker.test_hashes(OBJECT_HASHES)
+        self.assertEqual(expected, actual,
+                         'Object fields changed: bump the version')
+
+    def test_registered_on_package(self):
+        for name in OBJECT_HASHES:
+            self.assertTrue(hasattr(objects, name), name)
+
+
+class ImageMetaPropsTestCase(test.NoDBTestCase):
+
+    def _props(self):
+        return objects.ImageMetaProps.from_dict({
+            'compute_live_migration_auto_converge': 'false',
+            'compute_live_migration_post_copy': 'yes',
+            'hw_disk_bus': 'virtio',
+            'unknown_property': 'ignored'})
+
+    def test_from_dict(self):
+        props = self._props()
+        self.assertIs(False, props.compute_live_migration_auto_converge)
+        self.assertIs(True, props.compute_live_migration_post_copy)
+        self.assertEqual('virtio', props.hw_disk_bus)
+        self.assertIsNone(props.get('hw_machine_type'))
+
+    def test_strict_boolean(self):
+        exc = self.assertRaises(
+            exception.InvalidImageProperty, objects.ImageMetaProps.from_dict,
+            {'compute_live_migration_post_copy': 'ture'})
+        self.assertIn("compute_live_migration_post_copy='ture'", str(exc))
+
+    def test_make_compatible(self):
+        props = self._props()
+        data = lambda v: props.obj_to_primitive(target_version=v)[
+            'nova_object.data']
+        self.assertIn('compute_live_migration_post_copy', data('1.2'))
+        self.assertIn('compute_live_migration_auto_converge', data('1.1'))
+        self.assertNotIn('compute_live_migration_post_copy', data('1.1'))
+        self.assertNotIn('compute_live_migration_auto_converge', data('1.0'))
+        self.assertIn('hw_disk_bus', data('1.0'))
+
+    def test_system_metadata_round_trip(self):
+        image = objects.ImageMeta(id=None, name='img',
+                                  properties=self._props())
+        instance = objects.Instance(
+            uuid='4f7c2a1e-3b4d-4c5e-8f90-1a2b3c4d5e6f', project_id='p',
+            user_id='u', vm_state=fields.VMState.ACTIVE, image_ref=None,
+            flavor=objects.Flavor(flavorid='f', name='f', vcpus=1,
+                                  memory_mb=1),
+            system_metadata=image.to_system_metadata())
+        again = instance.image_meta.properties
+        self.assertIs(True, again.compute_live_migration_post_copy)
+        self.assertIs(False, again.compute_live_migration_auto_converge)
+        self.assertFalse(instance.is_paused)
+
+
+class FlavorAndNodeTestCase(test.NoDBTestCase):
+
+    def test_flavor_disk(self):
+        flavor = objects.Flavor(flavorid='f', name='f', vcpus=1,
+                                memory_mb=1, root_gb=10, ephemeral_gb=5,
+                                swap=1025)
+        self.assertEqual(17, flavor.disk_gb)
+        self.assertEqual({}, objects.Flavor(
+            flavorid='f', name='f', vcpus=1, memory_mb=1).extra_specs)
+
+    def test_compute_node_inventory(self):
+        node = objects.ComputeNode(
+            uuid='4f7c2a1e-3b4d-4c5e-8f90-1a2b3c4d5e6f', host='h',
+            hypervisor_hostname='h', vcpus=8, memory_mb=4096, local_gb=50,
+            reserved_host_memory_mb=512)
+        inv = node.placement_inventory()
+        self.assertEqual(4.0, inv['VCPU']['allocation_ratio'])
+        self.assertEqual(512, inv['MEMORY_MB']['reserved'])
+        self.assertEqual(50, inv['DISK_GB']['total'])
+
+    def test_migration_status_enum(self):
+        migration = objects.Migration(
+            uuid='4f7c2a1e-3b4d-4c5e-8f90-1a2b3c4d5e6f',
+            instance_uuid='5f7c2a1e-3b4d-4c5e-8f90-1a2b3c4d5e6f',
+            migration_type=fields.MigrationType.LIVE_MIGRATION,
+            status=fields.MigrationStatus.POST_COPY)
+        self.assertFalse(migration.is_final)
+        migration.status = fields.MigrationStatus.CANCELLED
+        self.assertTrue(migration.is_final)
+        self.assertRaises(ValueError, setattr, migration, 'status',
+                          'running (post-copy)')
