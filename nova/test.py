@@ -11,8 +11,10 @@ CONF = nova.conf.CONF
 
 
 class NoDBTestCase(base.BaseTestCase):
-    """A test with its own view of the configuration and registered
-    objects; anything it overrides is restored afterwards."""
+    """A test with its own configuration and registered objects.
+
+    Anything it overrides is restored afterwards.
+    """
 
     def setUp(self):
         super().setUp()

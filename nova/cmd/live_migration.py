@@ -27,7 +27,8 @@ from nova.virt import migration_policy
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 EXIT_REFUSED = 2
-QUIET_LOGGERS = ['nova=WARNING', 'oslo_service=WARNING', 'placement=WARNING', 'alembic=WARNING',
+QUIET_LOGGERS = ['nova=WARNING', 'oslo_service=WARNING', 'placement=WARNING',
+                 'alembic=WARNING',
                  'oslo_policy=WARNING', 'keystoneauth=WARNING',
                  'stevedore=WARNING']
 
@@ -152,8 +153,8 @@ def format_text(result):
                                          '(no migration traits)'))
     else:
         lines.append('Placement         %s' % result['placement'])
-    lines.append('Candidate hosts   %s' % (', '.join(result['hosts']) or
-                                          'none'))
+    hosts = ', '.join(result['hosts']) or 'none'
+    lines.append('Candidate hosts   %s' % hosts)
     if result['no_valid_host']:
         lines.append('                  %s' % result['no_valid_host'])
     return '\n'.join(lines)

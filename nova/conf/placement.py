@@ -47,6 +47,7 @@ treats the token ``admin`` as an administrator.
 """),
 ]
 
+
 def register_opts(conf):
     conf.register_group(placement_group)
     conf.register_opts(placement_opts, group=placement_group)

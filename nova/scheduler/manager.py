@@ -34,9 +34,17 @@ class SchedulerManager(object):
         """
         request_filter.process_reqspec(ctxt, request_spec)
         resources = utils.resources_from_flavor(request_spec.flavor)
-        alloc_reqs, summaries = self.report_client.get_allocation_candidates(
-            resources, request_spec.root_required,
-            request_spec.root_forbidden)
+        try:
+            alloc_reqs, summaries = (
+                self.report_client.get_allocation_candidates(
+                    resources, request_spec.root_required,
+                    request_spec.root_forbidden))
+        except exception.PlacementAPIError as exc:
+            unknown = _unknown_resource_class(exc)
+            if unknown is None:
+                raise
+            raise exception.NoValidHost(
+                reason='No host offers the resource class %s.' % unknown)
         names = {p['uuid']: p['name']
                  for p in self.report_client.get_providers()}
         candidates = []
@@ -110,6 +118,19 @@ def _root_of(allocations, summaries):
     """The root provider of an allocation request."""
     rp_uuid = next(iter(allocations))
     return summaries.get(rp_uuid, {}).get('root_provider_uuid', rp_uuid)
+
+
+def _unknown_resource_class(exc):
+    """The resource class Placement said it does not know, if that was it.
+
+    Placement answers 400 when a request names a custom resource class no
+    provider has ever reported (for example a vPMEM label no host has).
+    """
+    detail = exc.kwargs.get('detail', '')
+    if exc.kwargs.get('status') != 400 or 'No such resource class' not in (
+            detail):
+        return None
+    return detail.rsplit(' ', 1)[-1].strip('.') or detail
 
 
 def _free(summaries, rp_uuid, rc):

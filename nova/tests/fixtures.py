@@ -10,8 +10,10 @@ from nova.scheduler.client import report
 
 
 class PlacementFixture(fixtures.Fixture):
-    """The real Placement service on a fresh in-memory SQLite database,
-    reached through wsgi-intercept with the project's own client."""
+    """The real Placement service on a fresh in-memory SQLite database.
+
+    It is reached through wsgi-intercept with the project's own client.
+    """
 
     def setUp(self):
         super().setUp()

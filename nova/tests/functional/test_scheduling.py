@@ -214,9 +214,11 @@ class AllocationMoveTestCase(_Base):
         self.assertEqual('INSTANCE', inst['consumer_type'])
 
     def test_generation_race_is_retried(self):
-        """A write that changes the instance's consumer generation between
-        the client's read and its POST makes the first POST fail with 409;
-        the client re-reads and wins the second time."""
+        """A concurrent write makes the first POST fail with 409.
+
+        It changes the instance's consumer generation between the client's
+        read and its POST; the client re-reads and wins the second time.
+        """
         racer = _RaceBeforeFirstPost(self.placement.adapter,
                                      self._bump_instance_generation)
         client = report.SchedulerReportClient(racer, conflict_retries=2)
@@ -264,3 +266,14 @@ class _RaceBeforeFirstPost(object):
 
     def get(self, url, **kwargs):
         return self.request(url, 'GET', **kwargs)
+
+
+class UnknownResourceClassTestCase(_Base):
+
+    def test_vpmem_label_no_host_has(self):
+        spec = self.spec({'hw:pmem': 'SMALL'})
+        exc = self.assertRaises(exception.NoValidHost,
+                                self.scheduler.find_candidates, self.ctxt,
+                                spec)
+        self.assertIn('No host offers the resource class '
+                      'CUSTOM_PMEM_NAMESPACE_SMALL', str(exc))

@@ -156,8 +156,8 @@ class VPMEMAndPausedTestCase(test.NoDBTestCase):
     @ddt.data((False, False, False), (True, False, False),
               (True, True, True), (False, True, True))
     @ddt.unpack
-    def test_vpmem_turns_permitted_post_copy_off(self, permit_pc, permit_ac,
-                                                  expect_ac):
+    def test_vpmem_turns_permitted_post_copy_off(
+            self, permit_pc, permit_ac, expect_ac):
         policy = mp.resolve(_flavor(pmem='4GB,LARGE'), None,
                             permit_post_copy=permit_pc,
                             permit_auto_converge=permit_ac)

@@ -144,4 +144,3 @@ class ReportClientTestCase(test.NoDBTestCase):
                          json={'errors': [{'detail': 'none'}]})
         self.client.delete_allocation_for_consumer(INST)
         self.assertEqual('DELETE', self.mock.last_request.method)
-
