@@ -22,6 +22,7 @@ from nova import objects
 from nova.scheduler.client import placement
 from nova.scheduler import manager as scheduler_manager
 from nova.scheduler import utils as scheduler_utils
+from nova.virt.libvirt import flags
 from nova.virt import migration_policy
 
 CONF = nova.conf.CONF
@@ -65,6 +66,8 @@ def build_parser():
                       help='as [libvirt] live_migration_permit_auto_converge')
     plan.add_argument('--paused', action='store_true',
                       help='plan for a paused guest')
+    plan.add_argument('--block-migration', action='store_true',
+                      help='plan a block migration (local disks copied)')
     plan.add_argument('--vcpus', type=int, default=2)
     plan.add_argument('--memory-mb', type=int, default=2048)
     plan.add_argument('--disk-gb', type=int, default=20)
@@ -105,6 +108,8 @@ def plan(args):
         permit_auto_converge=permit_ac, paused=args.paused)
 
     result = policy.as_dict()
+    result['migration_flags'] = flags.flag_names(flags.migration_flags(
+        policy, block_migration=args.block_migration))
     result['permit_post_copy'] = bool(permit_pc)
     result['permit_auto_converge'] = bool(permit_ac)
     result['resources'] = scheduler_utils.resources_from_flavor(flavor)
@@ -142,6 +147,8 @@ def format_text(result):
                  'live_migration_permit_auto_converge=%s' % (
                      'host options', result['permit_post_copy'],
                      result['permit_auto_converge']))
+    lines.append('Migration flags   %s' % ' | '.join(
+        result['migration_flags']))
     lines.append('Required traits   %s' % (
         ', '.join(result['required_traits']) or '(none)'))
     lines.append('Resources         %s' % scheduler_utils.format_resources(

@@ -132,7 +132,62 @@ once only.
 """),
 ]
 
-ALL_OPTS = live_migration_opts + pmem_opts
+connection_opts = [
+    cfg.StrOpt(
+        'connection_uri',
+        default='',
+        help="""
+The libvirt URI of this host's hypervisor.
+
+Empty means ``qemu:///system``.  A URI whose scheme is ``sim`` (for example
+``sim://compute1/system``) selects the simulated hypervisor shipped in
+``nova.sim``, on which the embedded deployment and the tests run.
+"""),
+    cfg.StrOpt(
+        'live_migration_uri_template',
+        default='',
+        help="""
+Template of the URI the source host's libvirt uses to reach the
+destination's, with ``%s`` replaced by the destination host name.
+
+Empty means ``qemu+tcp://%s/system`` for real libvirt and
+``sim://%s/system`` for the simulated one.
+"""),
+]
+
+monitor_opts = [
+    cfg.IntOpt(
+        'live_migration_progress_timeout',
+        default=0,
+        min=0,
+        mutable=True,
+        help="""
+Seconds a live migration may go without progress before it is aborted.
+
+Progress means the lowest amount of data left to copy, compared pass by
+pass, dropping by more than 1 %, or block-migrated disk data being copied.
+A stall is only declared after this long *and* at least two complete
+pre-copy passes without progress, so the saw-tooth of memory passes and a
+long first pass or disk copy do not trigger it; the timer restarts whenever
+the monitor raises the downtime, the guest is throttled more or paused.
+The timeout is not applied once the migration runs in post-copy mode.
+``0`` disables the check.
+"""),
+    cfg.IntOpt(
+        'live_migration_status_save_interval',
+        default=5,
+        min=1,
+        help="""
+Minimum seconds between two saves of a running migration's progress (status,
+memory and disk bytes processed and remaining) to its Migration record.
+
+The monitor polls libvirt every half second; writing every sample would
+flood the database.  Status changes (post-copy, completion, failure) are
+always saved at once.
+"""),
+]
+
+ALL_OPTS = connection_opts + live_migration_opts + monitor_opts + pmem_opts
 
 
 def register_opts(conf):

@@ -31,6 +31,20 @@ class PlanCommandTestCase(test.NoDBTestCase):
                          result['required_traits'])
         self.assertEqual(['demo-auto-converge', 'demo-both'],
                          result['hosts'])
+        self.assertEqual(['VIR_MIGRATE_LIVE', 'VIR_MIGRATE_PEER2PEER',
+                          'VIR_MIGRATE_PERSIST_DEST',
+                          'VIR_MIGRATE_UNDEFINE_SOURCE',
+                          'VIR_MIGRATE_AUTO_CONVERGE'],
+                         result['migration_flags'])
+
+    def test_block_migration_post_copy_flags(self):
+        rc, out, err = run_plan('--permit-post-copy', '--block-migration',
+                                '--format', 'json')
+        self.assertEqual(0, rc, err)
+        flags = json.loads(out)['migration_flags']
+        self.assertIn('VIR_MIGRATE_NON_SHARED_INC', flags)
+        self.assertIn('VIR_MIGRATE_POSTCOPY', flags)
+        self.assertNotIn('VIR_MIGRATE_AUTO_CONVERGE', flags)
 
     def test_text_permitted_by_host(self):
         rc, out, err = run_plan('--permit-post-copy',

@@ -27,9 +27,12 @@ class FormatTextTestCase(test.NoDBTestCase):
             'post_copy_reason': 'off: auto-converge requested',
             'permit_post_copy': False, 'permit_auto_converge': False,
             'required_traits': ['COMPUTE_MIGRATE_AUTO_CONVERGE'],
+            'migration_flags': ['VIR_MIGRATE_LIVE', 'VIR_MIGRATE_PEER2PEER'],
             'resources': {'VCPU': 1}, 'placement': 'http://placement',
             'hosts': [], 'no_valid_host': 'No valid host was found. X'})
         self.assertIn('Candidate hosts   none', text)
         self.assertIn('No valid host was found. X', text)
         self.assertIn('Placement         http://placement', text)
         self.assertIn('auto-converge   on   from flavor', text)
+        self.assertIn('Migration flags   VIR_MIGRATE_LIVE | '
+                      'VIR_MIGRATE_PEER2PEER', text)
