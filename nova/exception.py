@@ -115,3 +115,35 @@ class AllocationMoveFailed(NovaException):
 
 class EmbeddedPlacementError(NovaException):
     msg_fmt = 'The embedded Placement service could not start: %(reason)s'
+
+
+class MigrationAbortNotAllowed(NovaException):
+    """Aborting would lose the guest: its memory lives on two hosts."""
+
+    msg_fmt = ('The migration of instance %(instance_uuid)s cannot be '
+               'aborted because it runs in post-copy mode: the guest\'s '
+               'memory is split across the source and destination hosts; '
+               'let it finish.')
+    code = 409
+
+
+class HypervisorUnavailable(NovaException):
+    msg_fmt = 'Cannot connect to the hypervisor at %(uri)s: %(reason)s'
+    code = 503
+
+
+class LibvirtCallFailed(NovaException):
+    """A libvirt call failed; ``code`` is libvirt's virErrorNumber."""
+
+    msg_fmt = 'libvirt %(operation)s failed (error %(code)s): %(reason)s'
+
+
+class InstanceNotFound(NovaException):
+    msg_fmt = 'Instance %(instance_id)s could not be found on %(host)s.'
+    code = 404
+
+
+class NoActiveMigration(NovaException):
+    msg_fmt = ('Instance %(instance_uuid)s has no live migration running on '
+               'this host.')
+    code = 409
