@@ -35,3 +35,53 @@ class PlacementFixture(fixtures.Fixture):
         """{provider name: usages} across every provider."""
         return {p['name']: self.client.get_usages(p['uuid'])
                 for p in self.client.get_providers()}
+
+
+class SimLibvirtFixture(fixtures.Fixture):
+    """A fresh simulated data centre, with a virtual clock, per test."""
+
+    def __init__(self, hosts=('src', 'dst'), **host_kwargs):
+        super().__init__()
+        self._hosts = hosts
+        self._host_kwargs = host_kwargs
+
+    def setUp(self):
+        super().setUp()
+        from nova.sim import clock
+        from nova.sim import libvirt as sim_libvirt
+
+        self.libvirt = sim_libvirt
+        self.network = sim_libvirt.Network(clock.VirtualClock())
+        sim_libvirt.set_network(self.network)
+        self.addCleanup(sim_libvirt.set_network, None)
+        self.addCleanup(self.network.fail_all_jobs)
+        self.hosts = {name: self.network.add_host(self.uri(name), name,
+                                                  **self._host_kwargs)
+                      for name in self._hosts}
+
+    @staticmethod
+    def uri(name):
+        return 'sim://%s/system' % name
+
+    def boot(self, host_name, instance, workload):
+        """Start the instance's domain on a host with a workload."""
+        from nova.virt.libvirt import host as libvirt_host
+
+        xml = ("<domain type='qemu'><name>instance-%s</name><uuid>%s</uuid>"
+               "<memory unit='MiB'>%d</memory><vcpu>%d</vcpu></domain>" % (
+                   instance.uuid[:8], instance.uuid,
+                   instance.flavor.memory_mb, instance.flavor.vcpus))
+        host = libvirt_host.Host(self.uri(host_name))
+        guest = host.define_guest(xml)
+        host.get_connection().lookupByUUIDString(
+            instance.uuid).simSetWorkload(workload)
+        return guest
+
+    def where(self, instance):
+        """{host name: domain state} for every host holding the domain."""
+        found = {}
+        for name, sim_host in self.hosts.items():
+            record = sim_host.get_domain(instance.uuid)
+            if record is not None:
+                found[name] = record.state
+        return found

@@ -71,21 +71,24 @@ def completion_deadline(completion_timeout_per_gib, data_gib):
 class ProgressWatch(object):
     """Tells a stalled pre-copy from a slow or saw-toothed one.
 
-    ``data_remaining`` rises at the start of every pre-copy pass (the
-    pages dirtied meanwhile are due again) and falls while the pass runs,
-    so single samples say little. Progress is recorded when a sample - in
-    practice the minimum of a pass - is lower than the low-water mark
-    ``best_remaining`` by more than ``tolerance x data_total`` (at least
-    1 MiB), or when block migration copied at least 1 MiB more disk while
-    disk data is still due. Progress moves the mark to that sample.
+    QEMU reports as remaining the pages in its dirty bitmap, which learns
+    of newly dirtied pages only at the bitmap sync that ends a pass: the
+    value falls through each pass (often close to zero) and jumps up at
+    the next sync.  Its minimum therefore says nothing -- a low-water mark
+    of it is reached in the first passes and never beaten again, the
+    false stall upstream's progress timeout suffered from.  What shows
+    convergence is the *peak* of each pass: the dirty set the pass starts
+    with.  A pass is a run of samples with the same ``memory_iteration``.
 
-    Stalled means both: ``timeout_s`` seconds since the last progress AND
-    at least ``min_passes`` complete passes (runs of samples with the same
-    ``memory_iteration``) without progress; one long pass never stalls.
-    Pulling a lever (``levers_changed``, or a higher auto-converge
-    throttle in the job) restarts the window. ``timeout_s`` 0 turns the
-    watch off. Samples of a job that is not active or has no size yet are
-    ignored.
+    Progress is recorded when a pass completes with a peak lower than the
+    best peak so far by more than ``tolerance x data_total`` (at least
+    1 MiB), or when block migration copied at least 1 MiB more disk while
+    disk data is still due.  Stalled means both: ``timeout_s`` seconds
+    since the last progress AND at least ``min_passes`` complete passes
+    without progress; one long pass never stalls.  Pulling a lever
+    (``levers_changed``, or a higher auto-converge throttle in the job)
+    restarts the window.  ``timeout_s`` 0 turns the watch off.  Samples of
+    a job that is not active or has no size yet are ignored.
     """
 
     def __init__(self, timeout_s, min_passes=2, tolerance=0.01):
@@ -93,17 +96,27 @@ class ProgressWatch(object):
         self.min_passes = min_passes
         self.tolerance = tolerance
         self.last_progress = None
+        #: The lowest pass peak seen so far.
         self.best_remaining = None
         self.passes_without_progress = 0
         self._disk_mark = 0
         self._iteration = None
-        self._progress_in_pass = False
+        self._pass_peak = 0
         self._throttle = 0
 
     def _restart(self, now):
         self.last_progress = now
         self.passes_without_progress = 0
-        self._progress_in_pass = True
+
+    def _end_of_pass(self, job):
+        """Judge the pass that just completed; True if it progressed."""
+        margin = max(MIB, self.tolerance * job.data_total)
+        if (self.best_remaining is None
+                or self._pass_peak < self.best_remaining - margin):
+            self.best_remaining = self._pass_peak
+            return True
+        self.passes_without_progress += 1
+        return False
 
     def update(self, now, job, levers_changed=False):
         """Take one sample; return True when the migration is stalled."""
@@ -114,29 +127,25 @@ class ProgressWatch(object):
                 self._restart(now)
             return False
         if self.last_progress is None:
-            self.best_remaining = job.data_remaining
-            self._disk_mark = job.disk_processed
             self._iteration = job.memory_iteration
+            self._pass_peak = job.data_remaining
+            self._disk_mark = job.disk_processed
             self._throttle = job.auto_converge_throttle
             self._restart(now)
             return False
 
+        progressed = False
         if job.memory_iteration != self._iteration:
-            # The previous pass is complete.
-            if not self._progress_in_pass:
-                self.passes_without_progress += 1
+            progressed = self._end_of_pass(job)
             self._iteration = job.memory_iteration
-            self._progress_in_pass = False
+            self._pass_peak = job.data_remaining
+        else:
+            self._pass_peak = max(self._pass_peak, job.data_remaining)
 
         if job.auto_converge_throttle > self._throttle:
             levers_changed = True
         self._throttle = job.auto_converge_throttle
 
-        margin = max(MIB, self.tolerance * job.data_total)
-        progressed = False
-        if job.data_remaining < self.best_remaining - margin:
-            self.best_remaining = job.data_remaining
-            progressed = True
         if (job.disk_remaining > 0
                 and job.disk_processed >= self._disk_mark + MIB):
             progressed = True

@@ -143,32 +143,43 @@ class ProgressWatchTestCase(test.NoDBTestCase):
     def test_stalled_guest_after_timeout_only(self):
         watch = migration.ProgressWatch(30)
         results = [watch.update(t, _stalled(t)) for t in range(60)]
-        # Progress last at t=1 (the first pass minimum); 30 s later.
-        self.assertEqual(31, results.index(True))
-        self.assertTrue(all(results[31:]))
-        self.assertEqual(1, watch.last_progress)
-        self.assertEqual(512 * MIB, watch.best_remaining)
-        self.assertEqual(29, results.count(True))
+        # Progress last at t=2 (the first pass complete); 30 s later.
+        self.assertEqual(32, results.index(True))
+        self.assertTrue(all(results[32:]))
+        self.assertEqual(2, watch.last_progress)
+        self.assertEqual(GIB, watch.best_remaining)
+        self.assertEqual(28, results.count(True))
         self.assertGreaterEqual(watch.passes_without_progress, 14)
 
-    def test_sawtooth_with_slowly_falling_minimum_never_stalls(self):
+    def _sawtooth(self, shrink):
+        """QEMU's view of a pre-copy: passes of 2 s sampled every 0.5 s.
+
+        Each pass starts at its dirty set (the peak) and falls to nearly
+        nothing as it is sent; the next pass's peak is ``shrink`` (a
+        fraction of the total) lower.
+        """
         total = 16 * GIB
-        watch = migration.ProgressWatch(30)
-
-        def sample(i):
-            # Samples every 0.5 s, passes of 2 s: each pass falls from a
-            # 12 GiB peak to a minimum 0.4 % of the total lower than the
-            # previous pass's; the samples in between never beat it.
-            now = i * 0.5
+        samples = []
+        for i in range(400):   # 200 s, 100 passes
             n, k = divmod(i, 4)
-            low = 8 * GIB - n * 0.004 * total
-            return now, _job(int(12 * GIB - (12 * GIB - low) * k / 3),
-                             iteration=n + 1, total=total)
+            peak = 12 * GIB - n * shrink * total
+            samples.append((i * 0.5, _job(int(peak * (3 - k) / 3),
+                                          iteration=n + 1, total=total)))
+        return samples
 
-        samples = [sample(i) for i in range(400)]   # 200 s, 100 passes
-        self.assertIsNone(_first_stall(watch, samples))
-        self.assertLess(watch.best_remaining, 8 * GIB - 0.38 * total)
+    def test_sawtooth_with_slowly_falling_peaks_never_stalls(self):
+        # Every pass ends near zero, so a low-water mark of the samples
+        # would stop moving after the first pass and call it a stall.
+        watch = migration.ProgressWatch(30)
+        self.assertIsNone(_first_stall(watch, self._sawtooth(0.004)))
+        self.assertLess(watch.best_remaining, 12 * GIB - 0.38 * 16 * GIB)
         self.assertLessEqual(watch.passes_without_progress, 2)
+
+    def test_sawtooth_with_flat_peaks_stalls(self):
+        watch = migration.ProgressWatch(30)
+        # The first pass completes at 2 s; the window ends 30 s later.
+        self.assertEqual(32, _first_stall(watch, self._sawtooth(0)))
+        self.assertEqual(12 * GIB, watch.best_remaining)
 
     def test_one_long_first_pass_never_stalls(self):
         total = 8 * GIB
@@ -179,13 +190,13 @@ class ProgressWatchTestCase(test.NoDBTestCase):
         self.assertIsNone(_first_stall(watch, first_pass))
         self.assertEqual(0, watch.last_progress)
         self.assertEqual(0, watch.passes_without_progress)
-        # Then passes of 2 s without progress: stalled once two passes
-        # after the first one are complete.
+        # Then passes of 2 s without progress: the end of the first pass
+        # (t=301) is progress, stalled 30 s later.
         flat = total - 30 * MIB
         passes = [(t, _job(flat, iteration=2 + (t - 301) // 2, total=total))
                   for t in range(301, 400)]
-        self.assertEqual(305, _first_stall(watch, passes))
-        self.assertEqual(2, watch.passes_without_progress)
+        self.assertEqual(331, _first_stall(watch, passes))
+        self.assertGreaterEqual(watch.passes_without_progress, 2)
 
     def _disk_copy(self, disk_rate):
         mem, disk = 4 * GIB, 100 * GIB
@@ -209,11 +220,11 @@ class ProgressWatchTestCase(test.NoDBTestCase):
         self.assertEqual(0, watch.passes_without_progress)
 
     def test_block_migration_without_disk_progress_stalls(self):
-        # The 512 MiB memory saw-tooth is below the tolerance (1 % of
-        # 104 GiB): the window starts with the first sample.
+        # The memory passes' peaks do not fall: the window starts when the
+        # first pass completes.
         watch = migration.ProgressWatch(20)
-        self.assertEqual(20, _first_stall(watch, self._disk_copy(0)))
-        self.assertEqual(0, watch.last_progress)
+        self.assertEqual(22, _first_stall(watch, self._disk_copy(0)))
+        self.assertEqual(2, watch.last_progress)
 
     def test_disk_in_sync_is_not_progress(self):
         # Once the disk is copied, the mirror's writes do not hide a
@@ -221,7 +232,7 @@ class ProgressWatchTestCase(test.NoDBTestCase):
         watch = migration.ProgressWatch(20)
         samples = [(t, _stalled(t, disk_total=GIB, disk_processed=t * MIB,
                                 disk_remaining=0)) for t in range(60)]
-        self.assertEqual(21, _first_stall(watch, samples))
+        self.assertEqual(22, _first_stall(watch, samples))
 
     def test_levers_changed_restarts_window(self):
         watch = migration.ProgressWatch(30)
@@ -250,7 +261,7 @@ class ProgressWatchTestCase(test.NoDBTestCase):
         self.assertFalse(watch.update(0, jobinfo.JobInfo()))
         self.assertIsNone(watch.best_remaining)
         self.assertFalse(watch.update(5, _stalled(0)))
-        self.assertEqual(GIB, watch.best_remaining)
+        self.assertIsNone(watch.best_remaining)
         self.assertEqual(5, watch.last_progress)
 
     def test_tolerance_is_at_least_one_mib(self):
@@ -258,9 +269,14 @@ class ProgressWatchTestCase(test.NoDBTestCase):
         watch.update(0, _job(5 * MIB, total=10 * MIB))
         watch.update(1, _job(4 * MIB + 1, iteration=2, total=10 * MIB))
         self.assertEqual(5 * MIB, watch.best_remaining)
+        # A pass peak 1 MiB - 1 byte lower is not progress ...
         watch.update(2, _job(4 * MIB - 1, iteration=3, total=10 * MIB))
+        self.assertEqual(5 * MIB, watch.best_remaining)
+        self.assertEqual(1, watch.passes_without_progress)
+        # ... one more than 1 MiB lower is.
+        watch.update(3, _job(4 * MIB - 1, iteration=4, total=10 * MIB))
         self.assertEqual(4 * MIB - 1, watch.best_remaining)
-        self.assertEqual(2, watch.last_progress)
+        self.assertEqual(3, watch.last_progress)
 
 
 def _monitor(postcopy=False, auto_converge=False, gib=4, start=1000.0,
@@ -400,16 +416,16 @@ class MonitorTestCase(test.NoDBTestCase):
     def test_progress_timeout_aborts_stalled_migration(self):
         monitor = _monitor(progress_timeout=30, completion_timeout=0)
         results = [_apply(monitor, 1000 + t, _stalled(t)) for t in range(60)]
-        # The first SET_DOWNTIME (t=0) restarts the window at t=1.
-        self.assertEqual([(A.ABORT, None)], results[31])
-        self.assertEqual([[(A.SET_DOWNTIME, 50)]] + [[]] * 30, results[:31])
-        self.assertEqual([[]] * 28, results[32:])
+        # The first pass completes at t=2; the window ends 30 s later.
+        self.assertEqual([(A.ABORT, None)], results[32])
+        self.assertEqual([[(A.SET_DOWNTIME, 50)]] + [[]] * 31, results[:32])
+        self.assertEqual([[]] * 27, results[33:])
 
     def test_progress_timeout_reason(self):
         monitor = _monitor(progress_timeout=30, completion_timeout=0)
-        for t in range(31):
+        for t in range(32):
             _apply(monitor, 1000 + t, _stalled(t))
-        decision, = monitor.step(1031, _stalled(31))
+        decision, = monitor.step(1032, _stalled(32))
         self.assertEqual(A.ABORT, decision.action)
         self.assertIn('no progress for 30 s', decision.reason)
 

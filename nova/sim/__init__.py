@@ -1,0 +1,1 @@
+"""A simulated libvirt/QEMU live-migration data centre."""

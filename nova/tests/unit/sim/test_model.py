@@ -1,0 +1,264 @@
+import ddt
+from oslotest import base
+
+from nova.sim import model
+
+
+def run(mig, seconds, dt=0.05):
+    """Step ``mig`` for up to ``seconds``; return the (time, iteration,
+    remaining MiB, throttle) samples.
+    """
+    samples = []
+    steps = int(round(seconds / dt))
+    for _ in range(steps):
+        if mig.finished:
+            break
+        mig.step(dt)
+        samples.append((mig.elapsed, mig.iteration,
+                        mig.memory_remaining_mb, mig.throttle))
+    return samples
+
+
+def busy(**kwargs):
+    values = dict(ram_mb=4096, wws_mb=1024, dirty_rate_mbps=2048)
+    values.update(kwargs)
+    return model.Workload(**values)
+
+
+@ddt.ddt
+class WorkloadTestCase(base.BaseTestCase):
+
+    def test_defaults(self):
+        wl = model.Workload(ram_mb=1024, wws_mb=64, dirty_rate_mbps=10)
+        self.assertEqual(0.0, wl.cold_dirty_rate_mbps)
+        self.assertEqual(1.0, wl.cpu_bound_fraction)
+        self.assertEqual(0.0, wl.zero_fraction)
+        self.assertEqual(0, wl.disk_gb)
+        self.assertEqual(0, wl.disk_write_rate_mbps)
+
+    def test_idle(self):
+        wl = model.Workload.idle(8)
+        self.assertEqual(8, wl.ram_mb)
+        self.assertEqual(8, wl.wws_mb)
+        self.assertLess(wl.dirty_rate_mbps, 10)
+
+    @ddt.data(dict(ram_mb=0), dict(wws_mb=-1), dict(dirty_rate_mbps=-1),
+              dict(cpu_bound_fraction=1.5), dict(zero_fraction=1.0),
+              dict(disk_gb=-1))
+    def test_invalid(self, bad):
+        values = dict(ram_mb=1024, wws_mb=64, dirty_rate_mbps=10)
+        values.update(bad)
+        self.assertRaises(ValueError, model.Workload, **values)
+
+
+@ddt.ddt
+class PrecopyTestCase(base.BaseTestCase):
+
+    def test_idle_guest_takes_one_pass(self):
+        mig = model.MigrationModel(model.Workload.idle(4096))
+        run(mig, 60)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        self.assertAlmostEqual(4096 / 1250.0, mig.elapsed, delta=0.1)
+        self.assertEqual(1, mig.iteration)
+        self.assertLessEqual(mig.downtime_ms, 300 + 50)
+        tel = mig.telemetry()
+        self.assertEqual(0, tel.memory_remaining)
+        self.assertEqual(4096 * model.MiB, tel.memory_total)
+
+    def test_geometric_series(self):
+        # W = RAM, phi = 1, uniform writes: Akoush et al.'s series, pass
+        # i lasting (M/R) lambda^i with lambda = D/R.
+        ram, bw, rate = 8192.0, 1000.0, 250.0
+        lam = rate / bw
+        mig = model.MigrationModel(model.Workload(ram, ram, rate),
+                                   bandwidth_mbps=bw, max_downtime_ms=10)
+        marks = [0.0]
+        iteration = mig.iteration
+        while not mig.finished:
+            mig.step(0.01)
+            if mig.iteration != iteration:
+                iteration = mig.iteration
+                marks.append(mig.elapsed)
+        passes = [b - a for a, b in zip(marks, marks[1:])]
+        self.assertGreaterEqual(len(passes), 3)
+        self.assertAlmostEqual(ram / bw, passes[0], delta=0.05)
+        for before, after in zip(passes, passes[1:]):
+            self.assertAlmostEqual(lam, after / before, delta=0.1 * lam + .01)
+        n = len(passes) - 1
+        series = (ram / bw) * (1 - lam ** (n + 1)) / (1 - lam)
+        self.assertAlmostEqual(series, sum(passes), delta=0.1 * series)
+        self.assertEqual(model.COMPLETED, mig.mode)
+
+    def test_busy_guest_plateaus(self):
+        mig = model.MigrationModel(busy())
+        samples = run(mig, 300)
+        self.assertFalse(mig.finished)
+        self.assertGreater(mig.iteration, 200)
+        tail = [rem for _t, _i, rem, _p in samples[-2000:]]
+        threshold = 1250 * 0.3
+        self.assertGreater(min(tail), threshold)
+        self.assertLess(max(tail), 1024)
+        self.assertIsNone(mig.downtime_ms)
+
+    @ddt.data(600, 820, 1000)
+    def test_raising_downtime_converges(self, downtime):
+        mig = model.MigrationModel(busy())
+        run(mig, 30)
+        self.assertFalse(mig.finished)
+        mig.max_downtime_ms = downtime
+        run(mig, 2)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        self.assertLessEqual(mig.downtime_ms, downtime + 50)
+
+    def test_auto_converge_schedule(self):
+        mig = model.MigrationModel(busy(), auto_converge=True)
+        samples = run(mig, 120)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        steps = sorted({p for _t, _i, _r, p in samples} - {0})
+        self.assertEqual(20, steps[0])
+        self.assertEqual(list(range(20, steps[-1] + 1, 10)), steps)
+
+    def test_auto_converge_custom_and_capped(self):
+        mig = model.MigrationModel(busy(dirty_rate_mbps=8192,
+                                        cpu_bound_fraction=0.1),
+                                   auto_converge=True,
+                                   auto_converge_initial=50,
+                                   auto_converge_increment=30)
+        samples = run(mig, 60)
+        steps = sorted({p for _t, _i, _r, p in samples} - {0})
+        self.assertEqual([50, 80, 99], steps)
+        self.assertFalse(mig.finished)
+
+    def test_no_throttle_without_auto_converge(self):
+        mig = model.MigrationModel(busy())
+        run(mig, 60)
+        self.assertEqual(0, mig.throttle)
+
+    def test_pausing_guest_converges(self):
+        mig = model.MigrationModel(busy())
+        run(mig, 20)
+        mig.pause_guest()
+        self.assertEqual(model.PAUSED_PRECOPY, mig.mode)
+        run(mig, 3)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        self.assertLessEqual(mig.downtime_ms, 350)
+
+    def test_zero_pages_are_cheap(self):
+        mig = model.MigrationModel(model.Workload(4096, 1, 0.0,
+                                                  zero_fraction=0.5))
+        run(mig, 10)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        self.assertAlmostEqual(2048 / 1250.0, mig.elapsed, delta=0.1)
+        tel = mig.telemetry()
+        self.assertGreater(tel.memory_constant, 0)
+        self.assertEqual(4096 * model.PAGES_PER_MIB,
+                         tel.memory_constant + tel.memory_normal)
+
+    def test_cold_writes_add_to_the_next_pass(self):
+        mig = model.MigrationModel(model.Workload(4096, 0, 0.0,
+                                                  cold_dirty_rate_mbps=200),
+                                   max_downtime_ms=10)
+        run(mig, 10)
+        self.assertGreaterEqual(mig.iteration, 3)
+        self.assertEqual(model.COMPLETED, mig.mode)
+
+    def test_telemetry_rates(self):
+        mig = model.MigrationModel(busy())
+        run(mig, 10)
+        tel = mig.telemetry()
+        self.assertAlmostEqual(1250 * model.MiB, tel.memory_bps,
+                               delta=0.02 * 1250 * model.MiB)
+        self.assertGreater(tel.memory_dirty_rate, 0)
+        self.assertEqual(tel.memory_normal * model.PAGE_SIZE,
+                         tel.memory_normal_bytes)
+        self.assertEqual(10000, tel.time_elapsed_ms)
+
+    def test_link_outage(self):
+        mig = model.MigrationModel(busy())
+        run(mig, 5)
+        mig.link_bandwidth = 0
+        run(mig, 29)
+        self.assertEqual(model.PRECOPY, mig.mode)
+        run(mig, 2)
+        self.assertEqual(model.FAILED, mig.mode)
+        self.assertIn('keepalive', mig.reason)
+
+    def test_bandwidth_cap(self):
+        mig = model.MigrationModel(model.Workload.idle(2048),
+                                   max_bandwidth_mbps=256)
+        self.assertEqual(256, mig.bandwidth)
+        run(mig, 20)
+        self.assertAlmostEqual(2048 / 256.0, mig.elapsed, delta=0.5)
+
+
+class PostcopyAndControlTestCase(base.BaseTestCase):
+
+    def test_postcopy_needs_enabling(self):
+        mig = model.MigrationModel(busy())
+        self.assertRaises(model.PostcopyNotEnabled, mig.start_postcopy)
+        self.assertEqual(model.PRECOPY, mig.mode)
+
+    def test_postcopy_completes(self):
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        run(mig, 10)
+        remaining = mig.memory_remaining_mb
+        mig.start_postcopy()
+        self.assertEqual(model.POSTCOPY, mig.mode)
+        self.assertAlmostEqual(50 + 1000.0 / 1250, mig.downtime_ms)
+        self.assertRaises(model.InvalidState, mig.start_postcopy)
+        self.assertRaises(model.InvalidState, mig.cancel)
+        samples = run(mig, 5)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        self.assertAlmostEqual(remaining / 1250.0, len(samples) * 0.05,
+                               delta=0.1)
+        self.assertGreater(mig.telemetry().memory_postcopy_requests, 0)
+
+    def test_outage_in_postcopy_loses_guest(self):
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        run(mig, 5)
+        mig.start_postcopy()
+        mig.link_bandwidth = 0
+        mig.step(0.05)
+        self.assertEqual(model.LOST, mig.mode)
+
+    def test_fail_and_cancel(self):
+        mig = model.MigrationModel(busy())
+        mig.cancel()
+        self.assertEqual(model.CANCELLED, mig.mode)
+        self.assertRaises(model.InvalidState, mig.cancel)
+        mig.step(1.0)
+        self.assertEqual(0.0, mig.elapsed)
+
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        mig.fail('boom')
+        self.assertEqual(model.FAILED, mig.mode)
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        mig.start_postcopy()
+        mig.fail('boom')
+        self.assertEqual(model.LOST, mig.mode)
+
+    def test_block_migration_copies_disk_first(self):
+        wl = model.Workload(2048, 16, 1.0, disk_gb=5,
+                            disk_write_rate_mbps=10)
+        mig = model.MigrationModel(wl, block_migration=True,
+                                   postcopy_enabled=True)
+        run(mig, 2)
+        self.assertTrue(mig.disk_phase)
+        self.assertEqual(0, mig.iteration)
+        self.assertEqual(0, mig.memory_processed)
+        self.assertGreater(mig.disk_processed, 2000)
+        mig.start_postcopy()   # deferred until memory starts
+        self.assertEqual(model.PRECOPY, mig.mode)
+        for _ in range(200):
+            if not mig.disk_phase:
+                break
+            mig.step(0.05)
+        self.assertFalse(mig.disk_phase)
+        self.assertAlmostEqual(5 * 1024 / 1250.0, mig.elapsed, delta=0.2)
+        self.assertEqual(model.POSTCOPY, mig.mode)
+        run(mig, 10)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        tel = mig.telemetry()
+        self.assertEqual(5 * 1024 * model.MiB, tel.disk_total)
+        self.assertEqual(0, tel.disk_remaining)
+        self.assertGreater(tel.disk_processed, tel.disk_total)

@@ -1,0 +1,304 @@
+"""The libvirt driver's live-migration side (thin: decisions live elsewhere).
+
+Flags come from the one policy resolver (nova.virt.migration_policy via
+flags.py); what to do while a migration runs comes from the pure monitor
+in migration.py; host.py and guest.py are the only code calling libvirt.
+"""
+
+import dataclasses
+import threading
+
+from oslo_log import log as logging
+
+import nova.conf
+from nova import exception
+from nova.objects import fields
+from nova.virt.libvirt import flags as migrate_flags
+from nova.virt.libvirt import migration
+from nova.virt import migration_policy
+
+CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
+
+#: Seconds between two looks at a running migration.
+POLL_INTERVAL = 0.5
+#: Real seconds to wait for libvirt's migrate call to return once the
+#: job is over (or after an emergency abort).
+JOIN_TIMEOUT = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """One look at a running migration, for timelines."""
+
+    time_s: float
+    data_remaining: int
+    data_total: int
+    iteration: int
+    downtime_target_ms: int
+    throttle: int
+    phase: str
+
+
+@dataclasses.dataclass
+class MigrationOutcome:
+    status: str
+    flags: list
+    policy: dict
+    error: str = None
+    total_time_s: float = 0.0
+    downtime_ms: int = 0
+    bytes_moved: int = 0
+    iterations: int = 0
+    actions: list = dataclasses.field(default_factory=list)
+    samples: list = dataclasses.field(default_factory=list)
+
+
+class _MigrateCall(threading.Thread):
+    """libvirt's migrate call, which blocks until the migration ends."""
+
+    def __init__(self, guest, dest_uri, flags, params):
+        super().__init__(name='migrate-%s' % guest.uuid, daemon=True)
+        self._args = (dest_uri, flags, params)
+        self._guest = guest
+        self.error = None
+
+    def run(self):
+        try:
+            self._guest.migrate(*self._args)
+        except exception.LibvirtCallFailed as exc:
+            self.error = exc
+
+
+class _Active(object):
+    def __init__(self, guest, monitor):
+        self.guest = guest
+        self.monitor = monitor
+        self.force = threading.Event()
+
+    def take_force(self):
+        requested = self.force.is_set()
+        self.force.clear()
+        return requested
+
+
+class LibvirtDriver(object):
+
+    def __init__(self, host, conf=CONF):
+        self._host = host
+        self._conf = conf
+        self._active = {}
+
+    # -- what the host can do ---------------------------------------------
+
+    def update_provider_tree(self, provider_tree, nodename):
+        """Report the migration traits the hypervisor supports.
+
+        Both traits are reported whenever libvirt and QEMU are new enough,
+        whatever live_migration_permit_* say: those options only choose a
+        default for instances that do not ask.
+        """
+        for trait, supported in self._host.migration_traits().items():
+            if supported:
+                provider_tree.add_traits(nodename, trait)
+            else:
+                provider_tree.remove_traits(nodename, trait)
+
+    # -- per-instance policy ----------------------------------------------
+
+    def migration_policy(self, instance, paused=False):
+        lv = self._conf.libvirt
+        return migration_policy.resolve(
+            instance.flavor, instance.image_meta,
+            permit_post_copy=lv.live_migration_permit_post_copy,
+            permit_auto_converge=lv.live_migration_permit_auto_converge,
+            paused=paused)
+
+    def live_migration_flags(self, instance, block_migration=False,
+                             paused=False):
+        policy = self.migration_policy(instance, paused=paused)
+        return migrate_flags.migration_flags(policy, block_migration)
+
+    # -- running a migration ----------------------------------------------
+
+    def live_migration(self, instance, dest_host, migration_obj,
+                       block_migration=False, copied_disk_gb=(),
+                       dest_xml=None, on_progress=None):
+        """Migrate ``instance`` to ``dest_host``; returns MigrationOutcome.
+
+        Returns once the migration completed, failed or was cancelled; the
+        Migration object carries the final status and byte counts and is
+        handed to ``on_progress`` whenever it should be saved.
+        """
+        guest = self._host.get_guest(instance)
+        policy = self.migration_policy(instance, paused=guest.is_paused())
+        flags = migrate_flags.migration_flags(policy, block_migration)
+        lv = self._conf.libvirt
+        params = {}
+        if lv.live_migration_bandwidth:
+            params['bandwidth'] = lv.live_migration_bandwidth
+        if dest_xml:
+            params['destination_xml'] = dest_xml
+        clock = self._host.clock
+        start = clock.now()
+        monitor = migration.Monitor(
+            start, migration.MonitorConfig.from_conf(lv),
+            bool(flags & migrate_flags.MigrateFlag.POSTCOPY),
+            bool(flags & migrate_flags.MigrateFlag.AUTO_CONVERGE),
+            migration.data_gib(instance.flavor.memory_mb, copied_disk_gb))
+        outcome = MigrationOutcome(
+            status=fields.MigrationStatus.RUNNING,
+            flags=migrate_flags.flag_names(flags), policy=policy.as_dict())
+        active = _Active(guest, monitor)
+        self._active[instance.uuid] = active
+        call = _MigrateCall(guest, self._host.migration_uri(
+            dest_host, lv.live_migration_uri_template), flags, params)
+        LOG.info('Live migrating %s to %s with %s', instance.uuid,
+                 dest_host, ', '.join(outcome.flags))
+        try:
+            self._set_status(migration_obj, fields.MigrationStatus.RUNNING,
+                             None, on_progress)
+            call.start()
+            try:
+                info = self._watch(active, call, clock, start, migration_obj,
+                                   on_progress, outcome)
+            except Exception:
+                # Never leave a libvirt job running unwatched: split brain.
+                LOG.exception('Monitoring the migration of %s failed; '
+                              'aborting it', instance.uuid)
+                self._abort_quietly(guest)
+                call.join(JOIN_TIMEOUT)
+                raise
+        finally:
+            self._active.pop(instance.uuid, None)
+        return self._finish(active, call, info, migration_obj, on_progress,
+                            outcome)
+
+    def _watch(self, active, call, clock, start, migration_obj,
+               on_progress, outcome):
+        guest, monitor = active.guest, active.monitor
+        downtime_target = 0
+        seen_active = False
+        while True:
+            now = clock.now()
+            info = guest.get_job_info()
+            if info.is_active:
+                seen_active = True
+                for decision in monitor.step(
+                        now, info, force_requested=active.take_force()):
+                    phase = monitor.phase
+                    self._apply(guest, decision)
+                    monitor.record(decision)
+                    outcome.actions.append((round(now - start, 3), decision))
+                    if decision.action is migration.Action.SET_DOWNTIME:
+                        downtime_target = decision.value
+                    if monitor.phase is not phase:
+                        self._save(migration_obj, monitor.progress(info),
+                                   on_progress)
+                outcome.samples.append(Sample(
+                    round(now - start, 3), info.data_remaining,
+                    info.data_total, info.memory_iteration, downtime_target,
+                    info.auto_converge_throttle, monitor.phase.name))
+                if monitor.should_save(now):
+                    self._save(migration_obj, monitor.progress(info),
+                               on_progress)
+            elif not call.is_alive() or (seen_active and info.is_finished):
+                call.join(JOIN_TIMEOUT)
+                return guest.get_job_info()
+            clock.sleep(POLL_INTERVAL)
+
+    @staticmethod
+    def _apply(guest, decision):
+        action = decision.action
+        LOG.info('Migration of %s: %s %s (%s)', guest.uuid, action.name,
+                 '' if decision.value is None else decision.value,
+                 decision.reason)
+        if action is migration.Action.SET_DOWNTIME:
+            guest.migrate_configure_max_downtime(decision.value)
+        elif action is migration.Action.START_POSTCOPY:
+            guest.migrate_start_postcopy()
+        elif action is migration.Action.PAUSE:
+            guest.pause()
+        elif action is migration.Action.ABORT:
+            guest.abort_job()
+
+    def _finish(self, active, call, info, migration_obj, on_progress,
+                outcome):
+        monitor = active.monitor
+        error = call.error
+        if error is None:
+            status = fields.MigrationStatus.COMPLETED
+        elif error.kwargs.get('aborted'):
+            status = fields.MigrationStatus.CANCELLED
+        elif monitor.phase is migration.Phase.POSTCOPY:
+            # The guest's memory was split across the hosts: it is lost.
+            status = fields.MigrationStatus.ERROR
+        else:
+            status = fields.MigrationStatus.FAILED
+        if status != fields.MigrationStatus.COMPLETED:
+            outcome.error = str(error)
+            aborts = [d for _t, d in outcome.actions
+                      if d.action is migration.Action.ABORT]
+            if aborts:
+                outcome.error = '%s (%s)' % (aborts[-1].reason, error)
+            if monitor.needs_resume_on_failure:
+                self._resume_quietly(active.guest)
+        outcome.status = status
+        outcome.total_time_s = info.time_elapsed / 1000.0
+        outcome.downtime_ms = info.downtime
+        outcome.bytes_moved = info.data_processed
+        outcome.iterations = info.memory_iteration
+        progress = monitor.progress(info)
+        progress['status'] = status
+        self._save(migration_obj, progress, on_progress)
+        LOG.info('Live migration of %s ended: %s', active.guest.uuid, status)
+        return outcome
+
+    @staticmethod
+    def _save(migration_obj, progress, on_progress):
+        for key in ('memory_total', 'memory_processed', 'memory_remaining',
+                    'disk_total', 'disk_processed', 'disk_remaining'):
+            if key in progress:
+                setattr(migration_obj, key, progress[key])
+        migration_obj.status = progress['status']
+        if on_progress is not None:
+            on_progress(migration_obj)
+
+    def _set_status(self, migration_obj, status, info, on_progress):
+        self._save(migration_obj, {'status': status}, on_progress)
+
+    @staticmethod
+    def _abort_quietly(guest):
+        try:
+            guest.abort_job()
+        except exception.NovaException as exc:
+            LOG.warning('Could not abort the migration job of %s: %s',
+                        guest.uuid, exc)
+
+    @staticmethod
+    def _resume_quietly(guest):
+        try:
+            if guest.is_paused():
+                guest.resume()
+        except exception.NovaException as exc:
+            LOG.warning('Could not resume %s after the failed migration: '
+                        '%s', guest.uuid, exc)
+
+    # -- requests from the API while a migration runs ---------------------
+
+    def _running(self, instance):
+        active = self._active.get(instance.uuid)
+        if active is None:
+            raise exception.NoActiveMigration(instance_uuid=instance.uuid)
+        return active
+
+    def live_migration_force_complete(self, instance):
+        """Ask the monitor to force the running migration to complete."""
+        self._running(instance).force.set()
+
+    def live_migration_abort(self, instance):
+        """Abort a running pre-copy migration; refused in post-copy."""
+        active = self._running(instance)
+        migration.check_abort_allowed(active.monitor.phase,
+                                      instance_uuid=instance.uuid)
+        active.guest.abort_job()

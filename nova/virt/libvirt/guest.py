@@ -1,0 +1,87 @@
+"""Guest: one libvirt domain, with the calls the migration code needs."""
+
+from oslo_log import log as logging
+
+from nova import exception
+from nova.virt.libvirt import job
+
+LOG = logging.getLogger(__name__)
+
+
+class Guest(object):
+
+    def __init__(self, domain, host):
+        self._domain = domain
+        self._host = host
+        self._lv = host.libvirt
+
+    @property
+    def uuid(self):
+        return self._domain.UUIDString()
+
+    @property
+    def name(self):
+        return self._domain.name()
+
+    def _call(self, what, fn, *args):
+        return self._host.call(what, fn, *args)
+
+    def get_xml_desc(self):
+        return self._call('XMLDesc', self._domain.XMLDesc, 0)
+
+    def is_paused(self):
+        state, _reason = self._call('state', self._domain.state, 0)
+        return state == self._lv.VIR_DOMAIN_PAUSED
+
+    def is_running(self):
+        state, _reason = self._call('state', self._domain.state, 0)
+        return state == self._lv.VIR_DOMAIN_RUNNING
+
+    def pause(self):
+        self._call('suspend', self._domain.suspend)
+
+    def resume(self):
+        self._call('resume', self._domain.resume)
+
+    def get_job_info(self):
+        """The current job's statistics as a JobInfo.
+
+        When no job runs any more, the statistics of the last completed job
+        are returned (type COMPLETED, FAILED or CANCELLED), so the caller
+        sees how a migration ended even after the source domain was
+        undefined.
+        """
+        try:
+            stats = self._domain.jobStats(0)
+            if stats.get('type', job.JOB_NONE) != job.JOB_NONE:
+                return job.JobInfo.from_stats(stats)
+            stats = self._domain.jobStats(
+                self._lv.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        except self._lv.libvirtError as exc:
+            if exc.get_error_code() != self._lv.VIR_ERR_NO_DOMAIN:
+                raise exception.LibvirtCallFailed(
+                    operation='jobStats', code=exc.get_error_code(),
+                    reason=exc.get_error_message())
+            # The source domain is gone: the migration finished.
+            return job.JobInfo(type=job.JOB_COMPLETED)
+        return job.JobInfo.from_stats(stats)
+
+    def migrate(self, dest_uri, flags, params):
+        """Start a live migration; blocks until libvirt says it ended."""
+        self._call('migrateToURI3', self._domain.migrateToURI3, dest_uri,
+                   dict(params), int(flags))
+
+    def abort_job(self):
+        self._call('abortJob', self._domain.abortJob, 0)
+
+    def migrate_configure_max_downtime(self, milliseconds):
+        self._call('migrateSetMaxDowntime', self._domain.migrateSetMaxDowntime,
+                   int(milliseconds), 0)
+
+    def migrate_configure_max_speed(self, mib_per_second):
+        self._call('migrateSetMaxSpeed', self._domain.migrateSetMaxSpeed,
+                   int(mib_per_second), 0)
+
+    def migrate_start_postcopy(self):
+        self._call('migrateStartPostCopy',
+                   self._domain.migrateStartPostCopy, 0)

@@ -1,0 +1,134 @@
+"""Host: the connection to one hypervisor (real libvirtd or simulated).
+
+With guest.py, the only code that calls libvirt.  A ``sim://`` URI selects
+the simulator in nova.sim; anything else imports libvirt-python.
+"""
+
+import urllib.parse
+
+import os_traits
+from oslo_log import log as logging
+from oslo_utils import importutils
+
+from nova import exception
+from nova.virt.libvirt import guest as libvirt_guest
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_URI = 'qemu:///system'
+SIM_SCHEME = 'sim'
+
+# Oldest libvirt and QEMU able to do each migration feature: auto-converge
+# came with libvirt 1.2.3 / QEMU 1.6, post-copy with libvirt 1.3.3 /
+# QEMU 2.5 (which also needs userfaultfd in the host kernel).
+MIN_VERSIONS = {
+    os_traits.COMPUTE_MIGRATE_AUTO_CONVERGE: ((1, 2, 3), (1, 6, 0)),
+    os_traits.COMPUTE_MIGRATE_POST_COPY: ((1, 3, 3), (2, 5, 0)),
+}
+
+
+def is_simulated(uri):
+    return urllib.parse.urlsplit(uri or DEFAULT_URI).scheme == SIM_SCHEME
+
+
+def libvirt_module_for(uri):
+    """The libvirt-python module, or the simulator for a sim:// URI."""
+    if is_simulated(uri):
+        return importutils.import_module('nova.sim.libvirt')
+    try:
+        return importutils.import_module('libvirt')
+    except ImportError:
+        raise exception.HypervisorUnavailable(
+            uri=uri, reason='the libvirt-python package is not installed '
+                            '(pip install libvirt-python; it needs '
+                            'libvirt-dev to build)')
+
+
+def version_tuple(number):
+    """libvirt's 9000000-style version number as (9, 0, 0)."""
+    return number // 1000000, (number // 1000) % 1000, number % 1000
+
+
+class Host(object):
+
+    def __init__(self, uri=None):
+        self.uri = uri or DEFAULT_URI
+        self.libvirt = libvirt_module_for(self.uri)
+        self._conn = None
+
+    @property
+    def simulated(self):
+        return is_simulated(self.uri)
+
+    @property
+    def clock(self):
+        """The clock migrations run on: virtual for the simulator."""
+        if self.simulated:
+            return self.libvirt.get_network().clock
+        from nova.sim import clock
+        return clock.RealClock()
+
+    def get_connection(self):
+        if self._conn is None:
+            try:
+                self._conn = self.libvirt.open(self.uri)
+            except self.libvirt.libvirtError as exc:
+                raise exception.HypervisorUnavailable(
+                    uri=self.uri, reason=exc.get_error_message())
+        return self._conn
+
+    def call(self, what, fn, *args):
+        """Run a libvirt call, turning libvirtError into a typed error."""
+        try:
+            return fn(*args)
+        except self.libvirt.libvirtError as exc:
+            code = exc.get_error_code()
+            raise exception.LibvirtCallFailed(
+                operation=what, code=code, reason=exc.get_error_message(),
+                aborted=code == self.libvirt.VIR_ERR_OPERATION_ABORTED)
+
+    def get_versions(self):
+        """((libvirt major, minor, micro), (QEMU major, minor, micro))."""
+        conn = self.get_connection()
+        return (version_tuple(self.call('getLibVersion',
+                                        conn.getLibVersion)),
+                version_tuple(self.call('getVersion', conn.getVersion)))
+
+    def has_min_version(self, lv_ver, hv_ver):
+        libvirt_version, qemu_version = self.get_versions()
+        return libvirt_version >= lv_ver and qemu_version >= hv_ver
+
+    def migration_traits(self):
+        """{trait: supported} for the live-migration feature traits."""
+        return {trait: self.has_min_version(*versions)
+                for trait, versions in MIN_VERSIONS.items()}
+
+    def get_hostname(self):
+        conn = self.get_connection()
+        return self.call('getHostname', conn.getHostname)
+
+    def get_guest(self, instance):
+        conn = self.get_connection()
+        try:
+            domain = conn.lookupByUUIDString(instance.uuid)
+        except self.libvirt.libvirtError as exc:
+            if exc.get_error_code() == self.libvirt.VIR_ERR_NO_DOMAIN:
+                raise exception.InstanceNotFound(instance_id=instance.uuid,
+                                                 host=self.uri)
+            raise exception.LibvirtCallFailed(
+                operation='lookupByUUIDString', code=exc.get_error_code(),
+                reason=exc.get_error_message())
+        return libvirt_guest.Guest(domain, self)
+
+    def define_guest(self, xml, start=True):
+        conn = self.get_connection()
+        domain = self.call('defineXML', conn.defineXML, xml)
+        if start:
+            self.call('create', domain.create)
+        return libvirt_guest.Guest(domain, self)
+
+    def migration_uri(self, dest_host, template=''):
+        if not template:
+            template = ('sim://%s/system' if self.simulated
+                        else 'qemu+tcp://%s/system')
+        return template % dest_host
