@@ -7,7 +7,7 @@ ADMIN_USER = 'admin'
 
 
 class RequestContext(context.RequestContext):
-    pass
+    """oslo.context's RequestContext, under the name Nova code uses."""
 
 
 def get_admin_context():

@@ -40,7 +40,7 @@ def _instance(specs=None, memory_mb=2048):
 
 
 class _MonitorBug(Exception):
-    pass
+    """A failure inside the monitor loop, raised by a test hook."""
 
 
 class _Base(test.NoDBTestCase):

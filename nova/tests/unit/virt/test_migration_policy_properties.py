@@ -69,5 +69,7 @@ class PropertiesTestCase(test.NoDBTestCase):
         try:
             image = objects.ImageMeta.from_dict({'properties': props})
             mp.resolve(flavor, image)
-        except exception.Invalid:
-            pass
+        except exception.Invalid as exc:
+            # Typed, with a readable message.
+            self.assertEqual(400, exc.code)
+            self.assertTrue(str(exc))
