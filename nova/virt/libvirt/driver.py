@@ -156,8 +156,9 @@ class LibvirtDriver(object):
         LOG.info('Live migrating %s to %s with %s', instance.uuid,
                  dest_host, ', '.join(outcome.flags))
         try:
-            self._set_status(migration_obj, fields.MigrationStatus.RUNNING,
-                             None, on_progress)
+            self._save(migration_obj,
+                       {'status': fields.MigrationStatus.RUNNING},
+                       on_progress)
             call.start()
             try:
                 info = self._watch(active, call, clock, start, migration_obj,
@@ -263,9 +264,6 @@ class LibvirtDriver(object):
         migration_obj.status = progress['status']
         if on_progress is not None:
             on_progress(migration_obj)
-
-    def _set_status(self, migration_obj, status, info, on_progress):
-        self._save(migration_obj, {'status': status}, on_progress)
 
     @staticmethod
     def _abort_quietly(guest):
