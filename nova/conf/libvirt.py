@@ -164,8 +164,10 @@ monitor_opts = [
         help="""
 Seconds a live migration may go without progress before it is aborted.
 
-Progress means the lowest amount of data left to copy, compared pass by
-pass, dropping by more than 1 %, or block-migrated disk data being copied.
+Progress means a pre-copy pass starting with less data to send than every
+earlier pass (by more than 1 % of the total), or block-migrated disk data
+being copied.  The amount left falls to almost nothing within each pass, so
+the peaks at the start of passes are compared, not the lows.
 A stall is only declared after this long *and* at least two complete
 pre-copy passes without progress, so the saw-tooth of memory passes and a
 long first pass or disk copy do not trigger it; the timer restarts whenever

@@ -264,8 +264,9 @@ class ProgressTimeoutTestCase(_Base):
 
     def test_slow_saw_tooth_not_aborted(self):
         # Dirtying at 80 % of a capped 100 MiB/s link: each pass re-sends
-        # most of the last one, the data remaining saw-tooths and only its
-        # pass minima fall.  It finishes long after the progress timeout.
+        # most of the last one; the reported remaining saw-tooths down to
+        # almost nothing in every pass and only the pass peaks fall.  It
+        # finishes long after the progress timeout.
         self.flags(group='libvirt', live_migration_progress_timeout=10,
                    live_migration_completion_timeout=0,
                    live_migration_bandwidth=100)
