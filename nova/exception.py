@@ -147,3 +147,90 @@ class NoActiveMigration(NovaException):
     msg_fmt = ('Instance %(instance_uuid)s has no live migration running on '
                'this host.')
     code = 409
+
+
+# -- database ---------------------------------------------------------------
+
+class MigrationNotFound(NovaException):
+    msg_fmt = 'Migration %(migration_id)s could not be found.'
+    code = 404
+
+
+class ComputeHostNotFound(NovaException):
+    msg_fmt = 'Compute host %(host)s (node %(node)s) could not be found.'
+    code = 404
+
+
+class DBSyncFailed(NovaException):
+    msg_fmt = ('Could not upgrade the database at %(url)s to %(version)s: '
+               '%(reason)s')
+
+
+# -- vPMEM ------------------------------------------------------------------
+
+class PmemNamespaceConfigInvalid(Invalid):
+    """[libvirt] pmem_namespaces names something wrong."""
+
+    msg_fmt = ('Invalid [libvirt] pmem_namespaces %(value)r: %(reason)s')
+
+
+class PmemCommandFailed(NovaException):
+    msg_fmt = 'The command %(cmd)s failed: %(reason)s'
+
+
+class VPMEMXMLError(NovaException):
+    msg_fmt = ('Cannot build the destination domain XML of instance '
+               '%(instance_uuid)s: %(reason)s')
+
+
+class VPMEMAssignmentFailed(NovaException):
+    msg_fmt = ('Cannot assign vPMEM namespaces to instance %(instance_uuid)s '
+               'on %(host)s: %(reason)s')
+    code = 409
+
+
+# -- moves ------------------------------------------------------------------
+
+class ComputeResourcesUnavailable(NovaException):
+    """A claim on a compute host did not fit."""
+
+    msg_fmt = ('Insufficient compute resources on %(host)s for instance '
+               '%(instance_uuid)s: %(reason)s')
+    code = 409
+
+
+class InstanceInvalidState(Invalid):
+    msg_fmt = ('Instance %(instance_uuid)s is %(state)s; %(action)s needs '
+               '%(needed)s.')
+    code = 409
+
+
+class MigrationPreCheckError(NovaException):
+    """The move was refused before anything was claimed."""
+
+    msg_fmt = 'Migration pre-check error: %(reason)s'
+    code = 400
+
+
+class VPMEMLiveMigrationUnsupported(MigrationPreCheckError):
+    msg_fmt = ('Instance %(instance_uuid)s has vPMEM namespaces (%(labels)s) '
+               'but host %(host)s cannot live-migrate them: it does not '
+               'report the trait %(trait)s (needs libvirt >= 5.0.0 and '
+               'QEMU >= 3.1.0).')
+
+
+class ComputeServiceUnavailable(NovaException):
+    msg_fmt = 'Compute service of %(host)s is unavailable at this time.'
+    code = 409
+
+
+class ComputeServiceStillUp(Invalid):
+    msg_fmt = ('Compute service of %(host)s is still in use; an instance can '
+               'only be evacuated from a host that is down.')
+    code = 409
+
+
+class MigrationStepFailed(NovaException):
+    """A fault (injected or real) stopped a move at a named step."""
+
+    msg_fmt = 'Live migration step %(step)s failed on %(host)s: %(reason)s'

@@ -85,3 +85,59 @@ class SimLibvirtFixture(fixtures.Fixture):
             if record is not None:
                 found[name] = record.state
         return found
+
+
+class Database(fixtures.Fixture):
+    """A fresh in-memory SQLite database at the schema head, per test.
+
+    Use it in a test's setUp::
+
+        self.useFixture(fixtures.Database())
+
+    ``nova.db.api`` (and so the objects' persistence) then works on this
+    test's own database, reachable as ``self.engine`` for direct queries;
+    afterwards ``nova.db.api.context_manager`` is put back as it was.
+
+    The schema is built once per process by running the alembic revisions
+    on a template database; each test gets a copy of the template through
+    sqlite3's backup API (a few milliseconds per test).  Threads
+    share the database: oslo.db serves in-memory SQLite from one
+    connection (StaticPool) and ``nova.db.api`` serializes its use.
+    """
+
+    _template = None
+
+    @classmethod
+    def _template_engine(cls):
+        from oslo_db.sqlalchemy import engines
+
+        from nova.db import migration
+
+        if cls._template is None:
+            engine = engines.create_engine('sqlite://')
+            with engine.begin() as connection:
+                migration.upgrade(connection)
+            cls._template = engine
+        return cls._template
+
+    def setUp(self):
+        super().setUp()
+        from oslo_db.sqlalchemy import enginefacade
+        from oslo_db.sqlalchemy import engines
+        from oslo_db.sqlalchemy import orm
+
+        from nova.db import api
+
+        self.engine = engines.create_engine('sqlite://')
+        self.addCleanup(self.engine.dispose)
+        template = self._template_engine().raw_connection()
+        target = self.engine.raw_connection()
+        try:
+            template.driver_connection.backup(target.driver_connection)
+        finally:
+            target.close()
+            template.close()
+        factory = enginefacade._TestTransactionFactory(
+            self.engine, orm.get_maker(engine=self.engine),
+            apply_global=False, from_factory=api.context_manager._factory)
+        self.addCleanup(api.context_manager.patch_factory(factory))

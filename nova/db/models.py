@@ -1,0 +1,155 @@
+"""The tables, as SQLAlchemy 2 declarative models.
+
+The schema a database really has comes from the alembic revisions in
+``nova/db/migrations/versions``; a test checks that the head revision and
+these models agree, so a change here needs a new revision too.
+
+Constraints and indexes are named explicitly so that a later revision can
+refer to them on every backend (SQLite rebuilds tables to alter them).
+"""
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+
+class Base(orm.DeclarativeBase):
+    """Declarative base of every model; ``Base.metadata`` is the schema."""
+
+
+class _Timestamps:
+    created_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+
+
+def _string(length=255):
+    return orm.mapped_column(sa.String(length), nullable=True)
+
+
+def _text():
+    return orm.mapped_column(sa.Text, nullable=True)
+
+
+class Instance(_Timestamps, Base):
+    """A server; ``system_metadata`` is a JSON object stored as text."""
+
+    __tablename__ = 'instances'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_instances0uuid'),
+        sa.Index('instances_host_node_idx', 'host', 'node'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), nullable=False)
+    display_name: orm.Mapped[str | None] = _string()
+    project_id: orm.Mapped[str | None] = _string()
+    user_id: orm.Mapped[str | None] = _string()
+    host: orm.Mapped[str | None] = _string()
+    node: orm.Mapped[str | None] = _string()
+    vm_state: orm.Mapped[str | None] = _string()
+    task_state: orm.Mapped[str | None] = _string()
+    image_ref: orm.Mapped[str | None] = _string()
+    system_metadata: orm.Mapped[str | None] = _text()
+
+    extra: orm.Mapped['InstanceExtra | None'] = orm.relationship(
+        back_populates='instance', uselist=False, lazy='joined')
+
+
+class InstanceExtra(Base):
+    """Serialized objects of an instance, one row per instance.
+
+    Each column holds the JSON text the object layer produced, or NULL.
+    """
+
+    __tablename__ = 'instance_extra'
+    __table_args__ = (
+        sa.UniqueConstraint('instance_uuid',
+                            name='uniq_instance_extra0instance_uuid'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    instance_uuid: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36),
+        sa.ForeignKey('instances.uuid',
+                      name='instance_extra_instance_uuid_fkey'),
+        nullable=False)
+    flavor: orm.Mapped[str | None] = _text()
+    numa_topology: orm.Mapped[str | None] = _text()
+    resources: orm.Mapped[str | None] = _text()
+    migration_context: orm.Mapped[str | None] = _text()
+
+    instance: orm.Mapped[Instance] = orm.relationship(back_populates='extra')
+
+
+# The instance_extra columns the API exposes under an instance's 'extra'.
+EXTRA_COLUMNS = ('flavor', 'numa_topology', 'resources', 'migration_context')
+
+
+def _bigint():
+    return orm.mapped_column(sa.BigInteger, nullable=True)
+
+
+class Migration(_Timestamps, Base):
+    """A move of an instance between two hosts, with its progress."""
+
+    __tablename__ = 'migrations'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_migrations0uuid'),
+        sa.Index('migrations_by_source_host_node_and_status_idx',
+                 'source_compute', 'source_node', 'status'),
+        sa.Index('migrations_by_dest_host_node_and_status_idx',
+                 'dest_compute', 'dest_node', 'status'),
+        sa.Index('migrations_instance_uuid_idx', 'instance_uuid'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), nullable=False)
+    instance_uuid: orm.Mapped[str | None] = _string(36)
+    migration_type: orm.Mapped[str | None] = _string()
+    status: orm.Mapped[str | None] = _string()
+    source_compute: orm.Mapped[str | None] = _string()
+    source_node: orm.Mapped[str | None] = _string()
+    dest_compute: orm.Mapped[str | None] = _string()
+    dest_node: orm.Mapped[str | None] = _string()
+    memory_total: orm.Mapped[int | None] = _bigint()
+    memory_processed: orm.Mapped[int | None] = _bigint()
+    memory_remaining: orm.Mapped[int | None] = _bigint()
+    disk_total: orm.Mapped[int | None] = _bigint()
+    disk_processed: orm.Mapped[int | None] = _bigint()
+    disk_remaining: orm.Mapped[int | None] = _bigint()
+
+
+class ComputeNode(_Timestamps, Base):
+    """A hypervisor of a compute host, with its capacity."""
+
+    __tablename__ = 'compute_nodes'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_compute_nodes0uuid'),
+        sa.UniqueConstraint(
+            'host', 'hypervisor_hostname',
+            name='uniq_compute_nodes0host0hypervisor_hostname'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), nullable=False)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
+    hypervisor_hostname: orm.Mapped[str] = orm.mapped_column(
+        sa.String(255), nullable=False)
+    vcpus: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    memory_mb: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    local_gb: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    cpu_allocation_ratio: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float)
+    ram_allocation_ratio: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float)
+    disk_allocation_ratio: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float)
+    reserved_host_memory_mb: orm.Mapped[int | None] = orm.mapped_column(
+        sa.Integer)

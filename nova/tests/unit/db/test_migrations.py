@@ -1,0 +1,189 @@
+"""The alembic revisions: upgrade path, agreement with the models, errors."""
+
+import os
+
+from alembic import autogenerate
+from alembic import command
+from alembic.runtime import migration as alembic_runtime
+from alembic import script as alembic_script
+import fixtures
+import sqlalchemy as sa
+
+from nova.db import migration
+from nova.db import models
+from nova import exception
+from nova import test
+from nova.tests import fixtures as nova_fixtures
+
+INITIAL = '8f2a1c6d9b30'
+MIGRATION_CONTEXT = 'c4e5d7a1b2f9'
+INSTANCE_UUID = '8b4d6c5e-2a55-4bd7-9b63-6a3c3c0e9f11'
+
+
+def _columns(engine, table):
+    return {column['name'] for column in sa.inspect(engine).get_columns(
+        table)}
+
+
+def _diff(connection):
+    return autogenerate.compare_metadata(
+        alembic_runtime.MigrationContext.configure(connection),
+        models.Base.metadata)
+
+
+class FileDatabaseTestCase(test.NoDBTestCase):
+    """Revisions applied to a SQLite file in a temporary directory."""
+
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'nova.sqlite')
+        self.url = 'sqlite:///' + self.path
+
+    def engine(self):
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        self.addCleanup(engine.dispose)
+        return engine
+
+
+class UpgradeTestCase(FileDatabaseTestCase):
+
+    def test_revisions(self):
+        script = alembic_script.ScriptDirectory.from_config(
+            migration.alembic_config())
+        self.assertEqual([MIGRATION_CONTEXT, INITIAL],
+                         [rev.revision for rev in script.walk_revisions()])
+        self.assertEqual(MIGRATION_CONTEXT, migration.head_revision())
+
+    def test_empty_database_has_no_revision(self):
+        self.assertIsNone(migration.db_version(self.url))
+
+    def test_initial_then_migration_context_keeps_rows(self):
+        self.assertEqual(INITIAL, migration.db_sync(self.url, INITIAL))
+        self.assertEqual(INITIAL, migration.db_version(self.url))
+        engine = self.engine()
+        self.assertEqual({'id', 'instance_uuid', 'flavor', 'numa_topology',
+                          'resources'}, _columns(engine, 'instance_extra'))
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO instances (uuid, host, system_metadata) "
+                "VALUES (:uuid, 'src', '{}')"), {'uuid': INSTANCE_UUID})
+            conn.execute(sa.text(
+                "INSERT INTO instance_extra (instance_uuid, flavor) "
+                "VALUES (:uuid, '{\"vcpus\": 2}')"), {'uuid': INSTANCE_UUID})
+
+        self.assertEqual(MIGRATION_CONTEXT, migration.db_sync(self.url))
+
+        self.assertEqual(MIGRATION_CONTEXT, migration.db_version(self.url))
+        self.assertIn('migration_context', _columns(engine, 'instance_extra'))
+        with engine.connect() as conn:
+            self.assertEqual(
+                [(INSTANCE_UUID, 'src', '{"vcpus": 2}', None)],
+                conn.execute(sa.text(
+                    'SELECT i.uuid, i.host, e.flavor, e.migration_context '
+                    'FROM instances i JOIN instance_extra e '
+                    'ON e.instance_uuid = i.uuid')).all())
+
+    def test_sync_twice_is_harmless(self):
+        migration.db_sync(self.url)
+        self.assertEqual(MIGRATION_CONTEXT, migration.db_sync(self.url))
+
+    def test_default_url_is_the_database_connection_option(self):
+        self.flags(group='database', connection=self.url)
+        self.assertEqual(MIGRATION_CONTEXT, migration.db_sync())
+        self.assertEqual(MIGRATION_CONTEXT, migration.db_version())
+        self.assertTrue(os.path.exists(self.path))
+
+
+class SchemaTestCase(FileDatabaseTestCase):
+
+    def test_head_matches_models(self):
+        migration.db_sync(self.url)
+        with self.engine().connect() as conn:
+            self.assertEqual([], _diff(conn))
+
+    def test_comparison_sees_a_missing_column(self):
+        # The check above would be worthless if the comparison saw nothing.
+        migration.db_sync(self.url, INITIAL)
+        with self.engine().connect() as conn:
+            diff = _diff(conn)
+        self.assertEqual(1, len(diff))
+        action, _schema, table, column = diff[0]
+        self.assertEqual(('add_column', 'instance_extra', 'migration_context'),
+                         (action, table, column.name))
+
+    def test_fixture_database_is_at_head(self):
+        db = self.useFixture(nova_fixtures.Database())
+        with db.engine.connect() as conn:
+            self.assertEqual(MIGRATION_CONTEXT,
+                             migration.current_revision(conn))
+            self.assertEqual([], _diff(conn))
+
+
+class AlembicConfigTestCase(FileDatabaseTestCase):
+
+    def test_percent_in_url_survives_configparser(self):
+        url = 'mysql+pymysql://nova:p%40ss%25word@db.example/nova'
+        config = migration.alembic_config(url)
+        self.assertEqual(url, config.get_main_option('sqlalchemy.url'))
+
+    def test_alembic_commands_connect_to_the_url(self):
+        # Without a connection handed over, env.py connects to
+        # sqlalchemy.url; '%40' in it is '@' in the directory name.
+        base = self.useFixture(fixtures.TempDir()).path
+        os.mkdir(os.path.join(base, 'a@b'))
+        url = 'sqlite:///%s/a%%40b/nova.sqlite' % base
+        command.upgrade(migration.alembic_config(url), 'head')
+        self.assertTrue(os.path.exists(os.path.join(base, 'a@b',
+                                                    'nova.sqlite')))
+        self.assertEqual(MIGRATION_CONTEXT, migration.db_version(url))
+
+    def test_offline_mode_refused(self):
+        self.assertRaisesRegex(
+            RuntimeError, 'Offline', command.upgrade,
+            migration.alembic_config(self.url), 'head', sql=True)
+
+    def test_script_location_does_not_depend_on_cwd(self):
+        cwd = os.getcwd()
+        self.addCleanup(os.chdir, cwd)
+        os.chdir(os.path.dirname(self.path))
+        self.assertEqual(MIGRATION_CONTEXT, migration.db_sync(self.url))
+
+
+class ErrorsTestCase(FileDatabaseTestCase):
+
+    def test_unknown_revision(self):
+        exc = self.assertRaises(exception.DBSyncFailed, migration.db_sync,
+                                self.url, 'nope')
+        self.assertEqual(
+            "Could not upgrade the database at %s to nope: Can't locate "
+            "revision identified by 'nope'" % self.url, str(exc))
+
+    def test_unreachable_database(self):
+        url = 'sqlite:///%s/missing/nova.sqlite' % os.path.dirname(self.path)
+        exc = self.assertRaises(exception.DBSyncFailed, migration.db_sync,
+                                url)
+        self.assertIn('unable to open database file', str(exc))
+        exc = self.assertRaises(exception.DBSyncFailed, migration.db_version,
+                                url)
+        self.assertEqual('Could not read the revision of the database at '
+                         '%s: unable to open database file' % url, str(exc))
+
+    def test_bad_url_password_masked(self):
+        for url in ('nodb://nova:s3cret@db/nova',
+                    'mysql+nodriver://nova:s3cret@db/nova'):
+            exc = self.assertRaises(exception.DBSyncFailed,
+                                    migration.db_sync, url)
+            self.assertIn('nova:***@db', str(exc))
+            self.assertNotIn('s3cret', str(exc))
+
+    def test_unparsable_url(self):
+        exc = self.assertRaises(exception.DBSyncFailed, migration.db_sync,
+                                'not a url')
+        self.assertIn('Could not parse SQLAlchemy URL', str(exc))
+
+    def test_safe_url(self):
+        self.assertEqual('mysql+pymysql://nova:***@db/nova',
+                         migration.safe_url(
+                             'mysql+pymysql://nova:s3cret@db/nova'))
+        self.assertEqual('not a url', migration.safe_url('not a url'))
