@@ -12,4 +12,7 @@ def register_all():
     __import__('nova.objects.image_meta')
     __import__('nova.objects.instance')
     __import__('nova.objects.migration')
+    __import__('nova.objects.migration_context')
+    __import__('nova.objects.numa')
     __import__('nova.objects.request_spec')
+    __import__('nova.objects.resource')

@@ -1,5 +1,6 @@
 import os_resource_classes as orc
 
+from nova.db import api as db
 from nova.objects import base
 from nova.objects import fields
 
@@ -9,7 +10,9 @@ class ComputeNode(base.NovaObject):
     """A hypervisor; its uuid is also its Placement root provider's."""
 
     # Version 1.0: Initial version
-    VERSION = '1.0'
+    # Version 1.1: Persistence (create, save, get_by_host_and_nodename,
+    #              get_all)
+    VERSION = '1.1'
 
     fields = {
         'id': fields.IntegerField(nullable=True),
@@ -44,3 +47,36 @@ class ComputeNode(base.NovaObject):
             orc.DISK_GB: {'total': self.local_gb, 'max_unit': self.local_gb,
                           'allocation_ratio': self.disk_allocation_ratio},
         }
+
+    # -- persistence -----------------------------------------------------
+
+    @classmethod
+    def _from_db(cls, ctxt, row):
+        node = cls(context=ctxt)
+        for name in cls.fields:
+            setattr(node, name, row.get(name))
+        node.obj_reset_changes()
+        return node
+
+    @classmethod
+    def get_by_host_and_nodename(cls, ctxt, host, nodename):
+        return cls._from_db(ctxt, db.compute_node_get_by_host_and_nodename(
+            ctxt, host, nodename))
+
+    @classmethod
+    def get_all(cls, ctxt):
+        return [cls._from_db(ctxt, row)
+                for row in db.compute_node_get_all(ctxt)]
+
+    def create(self):
+        values = {name: getattr(self, name) for name in self.fields
+                  if name != 'id' and self.obj_attr_is_set(name)}
+        self.id = db.compute_node_create(self._context, values)['id']
+        self.obj_reset_changes()
+
+    def save(self):
+        changed = {name: getattr(self, name)
+                   for name in self.obj_what_changed() if name != 'id'}
+        if changed:
+            db.compute_node_update(self._context, self.id, changed)
+        self.obj_reset_changes()

@@ -14,6 +14,7 @@ import threading
 from nova.sim import constants
 from nova.sim import model
 from nova.sim import network as sim_network
+from nova.sim import pmem as sim_pmem
 
 for _name in dir(constants):
     if _name.startswith('VIR_'):
@@ -175,6 +176,7 @@ class virConnect(object):
             if record is not None and record.active:
                 raise _c.make_error(_c.VIR_ERR_OPERATION_INVALID,
                                     "domain '%s' is already active" % name)
+            sim_pmem.open_devices(self._host, xml, uuid)
             if record is None:
                 record = sim_network.DomainRecord(self._host, xml, False)
                 self._host.add_domain(record)
@@ -302,6 +304,7 @@ class virDomain(object):
             if record.active:
                 raise _c.make_error(_c.VIR_ERR_OPERATION_INVALID,
                                     'domain is already running')
+            sim_pmem.open_devices(record.host, record.xml, record.uuid)
             record.set_state(_c.VIR_DOMAIN_RUNNING,
                              _c.VIR_DOMAIN_RUNNING_BOOTED)
             return 0

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from nova.sim import clock as sim_clock
 from nova.sim import constants as c
 from nova.sim import model
+from nova.sim import pmem as sim_pmem
 
 DEFAULT_LINK_BANDWIDTH_MBPS = 1250.0
 SETUP_TIME_MS = 15
@@ -115,7 +116,7 @@ class SimHost(object):
     """A hypervisor host of the simulated network."""
 
     def __init__(self, network, uri, hostname, lib_version, qemu_version,
-                 memory_mb, cpus):
+                 memory_mb, cpus, pmem_namespaces=None):
         self.network = network
         self.uri = uri
         self.hostname = hostname
@@ -128,6 +129,7 @@ class SimHost(object):
         self.failed = False
         self._domains = {}
         self._last_id = 0
+        self.pmem = sim_pmem.SimPmem(pmem_namespaces, lock=network.lock)
 
     def __repr__(self):
         return '<SimHost %s>' % self.uri
@@ -181,15 +183,21 @@ class Network(object):
     # -- hosts and links -----------------------------------------------
 
     def add_host(self, uri, hostname=None, lib_version=9000000,
-                 qemu_version=7002000, memory_mb=65536, cpus=32):
-        """Register a host reachable at ``uri``; return its SimHost."""
+                 qemu_version=7002000, memory_mb=65536, cpus=32,
+                 pmem_namespaces=None):
+        """Register a host reachable at ``uri``; return its SimHost.
+
+        ``pmem_namespaces`` lists the host's devdax namespaces as (name,
+        size in bytes) pairs or dicts with name, size, align and region
+        (see nova.sim.pmem).
+        """
         with self.lock:
             if uri in self._hosts:
                 raise ValueError('host %s already exists' % uri)
             if hostname is None:
                 hostname = urllib.parse.urlparse(uri).hostname or uri
             host = SimHost(self, uri, hostname, lib_version, qemu_version,
-                           memory_mb, cpus)
+                           memory_mb, cpus, pmem_namespaces)
             self._hosts[uri] = host
             return host
 
@@ -363,6 +371,8 @@ class MigrationJob(object):
         if existing is not None and existing.active:
             raise c.make_error(c.VIR_ERR_OPERATION_INVALID,
                                "domain '%s' is already active" % record.name)
+        # The incoming QEMU opens (and from now on writes) the nvdimms.
+        sim_pmem.open_devices(dst, dest_xml, record.uuid)
         self._dest_preexisting = existing is not None
         self.dest_record = existing or DomainRecord(dst, dest_xml, False)
         self.dest_record.set_xml(dest_xml)

@@ -23,3 +23,38 @@ def get_vpmem_labels(flavor):
                                                       value):
         raise exception.InvalidExtraSpec(PMEM_KEY, value, PMEM_RULE)
     return value.split(',')
+
+
+NUMA_NODES_KEY = 'hw:numa_nodes'
+
+
+def numa_topology_from_flavor(flavor):
+    """The guest NUMA topology ``hw:numa_nodes`` asks for, or None.
+
+    vCPUs and memory are spread as evenly as they go; the first cells get
+    the remainder.  Raises InvalidExtraSpec when the flavor has fewer vCPUs
+    than nodes or a value that is not a positive integer.
+    """
+    from nova import objects
+
+    value = (flavor.extra_specs or {}).get(NUMA_NODES_KEY)
+    if value is None:
+        return None
+    try:
+        nodes = int(value)
+    except (TypeError, ValueError):
+        nodes = 0
+    if nodes < 1 or nodes > flavor.vcpus:
+        raise exception.InvalidExtraSpec(
+            NUMA_NODES_KEY, value,
+            'a positive integer no larger than the flavor\'s %d vCPUs'
+            % flavor.vcpus)
+    cells, cpu = [], 0
+    for node in range(nodes):
+        ncpus = flavor.vcpus // nodes + (node < flavor.vcpus % nodes)
+        memory = flavor.memory_mb // nodes + (
+            node < flavor.memory_mb % nodes)
+        cells.append(objects.InstanceNUMACell(
+            id=node, cpuset=set(range(cpu, cpu + ncpus)), memory=memory))
+        cpu += ncpus
+    return objects.InstanceNUMATopology(cells=cells)

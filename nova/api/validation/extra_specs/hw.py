@@ -16,6 +16,13 @@ VALIDATORS = (
             'live-migrate in post-copy mode.'),
         pattern=hardware.PMEM_LABELS_PATTERN,
         pattern_help=hardware.PMEM_RULE),
+    base.Validator(
+        name='numa_nodes',
+        description=(
+            'Number of guest NUMA nodes; vCPUs and memory are split evenly '
+            'across them. Moves claim the same topology on the '
+            'destination and keep it in the migration context.'),
+        type=base.INTEGER, min=1),
 )
 
 FLAVOR_NAMESPACE = base.Namespace('hw', ':', VALIDATORS, strict=False)

@@ -14,13 +14,19 @@ from nova.objects import fields
 from nova import test
 
 OBJECT_HASHES = {
-    'ComputeNode': '1.0-bd4f3afd8d8e1377557801a9e72b6b0a',
+    'ComputeNode': '1.1-bd4f3afd8d8e1377557801a9e72b6b0a',
     'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
     'ImageMetaProps': '1.2-c36a452eb6ae75579e5bbbc62f37a9be',
-    'Instance': '1.0-6389e55fae34592c5eb2b061c4e89a49',
-    'Migration': '1.0-8bc889760ad631c78fcc59854e8283ce',
+    'Instance': '1.1-a3af5fa41f098efd375625859b915afb',
+    'InstanceNUMACell': '1.0-8cae6d80837793f7a81576355a1dd6b9',
+    'InstanceNUMATopology': '1.0-c63fad38be73b6afd04715c9c1b29220',
+    'LibvirtVPMEMDevice': '1.0-02efd3d6f03e75de354673bdc28c780c',
+    'Migration': '1.1-8bc889760ad631c78fcc59854e8283ce',
+    'MigrationContext': '1.0-2b60f0be86e6e27eee911564d18adc7e',
     'RequestSpec': '1.0-c962c6cf6140781b5f54f2740824990c',
+    'Resource': '1.0-7a0a1dd883732d31fef5532dde3108e8',
+    'ResourceList': '1.0-5fed4688e516b8e676f791ebf9571b6c',
 }
 
 
@@ -116,3 +122,78 @@ class FlavorAndNodeTestCase(test.NoDBTestCase):
         self.assertTrue(migration.is_final)
         self.assertRaises(ValueError, setattr, migration, 'status',
                           'running (post-copy)')
+
+
+class MigrationContextTestCase(test.NoDBTestCase):
+    """The context is kept with the instance and switched in and out."""
+
+    def setUp(self):
+        super().setUp()
+        from nova import context
+        from nova.tests import fixtures as nova_fixtures
+
+        self.useFixture(nova_fixtures.Database())
+        self.ctxt = context.get_admin_context()
+        old, new = self._resources('/dev/dax0.0'), self._resources(
+            '/dev/dax1.3')
+        self.instance = objects.Instance(
+            context=self.ctxt, uuid='4f7c2a1e-3b4d-4c5e-8f90-1a2b3c4d5e6f',
+            project_id='p', user_id='u', host='src', node='src',
+            vm_state=fields.VMState.ACTIVE, resources=old,
+            flavor=objects.Flavor(flavorid='f', name='f', vcpus=2,
+                                  memory_mb=1024))
+        self.instance.create()
+        self.instance.migration_context = objects.MigrationContext(
+            instance_uuid=self.instance.uuid, migration_id=7,
+            old_numa_topology=None, new_numa_topology=None,
+            old_resources=old, new_resources=new)
+        self.instance.save()
+
+    @staticmethod
+    def _resources(devpath):
+        return objects.ResourceList(objects=[objects.Resource(
+            provider_uuid='2b1c7d3e-0f4a-4c8b-9a6d-5e7f8a9b0c1d',
+            resource_class='CUSTOM_PMEM_NAMESPACE_SMALL', identifier='ns',
+            metadata=objects.LibvirtVPMEMDevice(
+                label='SMALL', name='ns', size=1, devpath=devpath,
+                align=1))])
+
+    def _paths(self, inst):
+        return [d.devpath for d in inst.resources.vpmems]
+
+    def test_persisted_in_instance_extra(self):
+        stored = objects.Instance.get_by_uuid(self.ctxt, self.instance.uuid)
+        self.assertEqual(7, stored.migration_context.migration_id)
+        self.assertEqual(['/dev/dax1.3'], [
+            d.devpath for d in stored.migration_context.new_resources.vpmems])
+
+    def test_mutated_is_temporary(self):
+        with self.instance.mutated_migration_context():
+            self.assertEqual(['/dev/dax1.3'], self._paths(self.instance))
+        self.assertEqual(['/dev/dax0.0'], self._paths(self.instance))
+        self.assertNotIn('resources', self.instance.obj_what_changed())
+
+    def test_apply_revert_drop(self):
+        self.instance.apply_migration_context()
+        self.assertEqual(['/dev/dax1.3'], self._paths(self.instance))
+        self.instance.revert_migration_context()
+        self.assertEqual(['/dev/dax0.0'], self._paths(self.instance))
+        self.instance.drop_migration_context()
+        stored = objects.Instance.get_by_uuid(self.ctxt, self.instance.uuid)
+        self.assertIsNone(stored.migration_context)
+
+    def test_json_round_trip(self):
+        ctx = self.instance.migration_context
+        again = objects.MigrationContext.from_json(ctx.to_json())
+        self.assertEqual(ctx.obj_to_primitive(), again.obj_to_primitive())
+        self.assertIsNone(objects.MigrationContext.from_json(None))
+
+    def test_instance_make_compatible_drops_new_fields(self):
+        from oslo_versionedobjects import base as ovo_base
+
+        manifest = ovo_base.obj_tree_get_versions('Instance')
+        data = self.instance.obj_to_primitive(
+            target_version='1.0', version_manifest=manifest)[
+            'nova_object.data']
+        self.assertNotIn('migration_context', data)
+        self.assertIn('flavor', data)
