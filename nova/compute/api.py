@@ -13,8 +13,9 @@ LOG = logging.getLogger(__name__)
 
 class API(object):
 
-    def __init__(self, scheduler):
+    def __init__(self, scheduler, compute_rpcapi=None):
         self.scheduler = scheduler
+        self.compute_rpcapi = compute_rpcapi
 
     @staticmethod
     def validate_boot_request(flavor, image):
@@ -31,16 +32,20 @@ class API(object):
         migration_policy.requested_features(flavor, image_meta)
         return image_meta
 
-    def create(self, ctxt, flavor, image, display_name=None):
+    def create(self, ctxt, flavor, image, display_name=None, host=None):
         """Boot one instance: validate, schedule, claim in Placement.
 
         Nothing is claimed or created when validation or scheduling fails.
-        Returns the Instance, placed on the selected host.
+        Returns the Instance, placed on the selected host.  With compute
+        services, the instance is also stored and built there; if the build
+        fails its allocation is released and it is left in ERROR.
+        ``host`` (an administrator's choice) restricts scheduling to it.
         """
         image_meta = self.validate_boot_request(flavor, image)
         instance_uuid = uuidutils.generate_uuid()
         spec = objects.RequestSpec.from_components(
-            instance_uuid, flavor, image_meta, ctxt.project_id, ctxt.user_id)
+            instance_uuid, flavor, image_meta, ctxt.project_id, ctxt.user_id,
+            requested_host=host)
         selection = self.scheduler.select_destinations(ctxt, spec)
         instance = objects.Instance(
             uuid=instance_uuid, display_name=display_name,
@@ -51,4 +56,27 @@ class API(object):
             system_metadata=image_meta.to_system_metadata())
         LOG.info('Instance %s scheduled to %s', instance_uuid,
                  selection.host)
+        if self.compute_rpcapi is None:
+            return instance
+        return self._build(ctxt, instance, selection)
+
+    def _build(self, ctxt, instance, selection):
+        instance._context = ctxt
+        instance.vm_state = fields.VMState.BUILDING
+        instance.host = instance.node = None
+        instance.create()
+        try:
+            self.compute_rpcapi.call(selection.host,
+                                     'build_and_run_instance', ctxt,
+                                     instance, selection.allocations)
+        except Exception:
+            LOG.exception('Building %s on %s failed', instance.uuid,
+                          selection.host)
+            self.scheduler.report_client.delete_allocation_for_consumer(
+                instance.uuid)
+            instance.refresh()
+            instance.vm_state = fields.VMState.ERROR
+            instance.save()
+            raise
+        instance.refresh()
         return instance

@@ -28,6 +28,8 @@ Name of this compute host as the scheduler and Placement know it.
 """),
 ]
 
+ALL_OPTS = base_opts
+
 
 def register_opts(conf):
     conf.register_opts(base_opts)

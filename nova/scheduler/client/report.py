@@ -8,6 +8,7 @@ state, ``conflict_retries`` times at most.
 
 import urllib.parse
 
+import os_resource_classes as orc
 from oslo_log import log as logging
 
 from nova import exception
@@ -108,8 +109,14 @@ class SchedulerReportClient(object):
         return self._retrying('PUT', url, attempt)
 
     def set_traits(self, rp_uuid, traits):
-        """Replace the provider's traits with ``traits``."""
+        """Replace the provider's traits with ``traits``.
+
+        Custom traits (CUSTOM_*) are created first.
+        """
         url = '/resource_providers/%s/traits' % rp_uuid
+        for trait in traits:
+            if trait.startswith('CUSTOM_'):
+                self._call('PUT', '/traits/%s' % trait, ok=(201, 204))
 
         def attempt():
             generation = self.get_provider(rp_uuid)['generation']
@@ -126,12 +133,20 @@ class SchedulerReportClient(object):
         return self._call(
             'GET', '/resource_providers/%s/usages' % rp_uuid)['usages']
 
-    def sync_compute_node(self, compute_node, traits):
-        """Report a compute node's provider, inventory and traits."""
+    def sync_compute_node(self, compute_node, traits, extra_inventory=None):
+        """Report a compute node's provider, inventory and traits.
+
+        ``extra_inventory`` adds resource classes beyond VCPU, MEMORY_MB
+        and DISK_GB (vPMEM namespaces); custom ones are created first.
+        """
         self.ensure_resource_provider(compute_node.uuid,
                                       compute_node.hypervisor_hostname)
-        self.set_inventory(compute_node.uuid,
-                           compute_node.placement_inventory())
+        inventory = compute_node.placement_inventory()
+        if extra_inventory:
+            self.ensure_resource_classes(
+                [rc for rc in extra_inventory if orc.is_custom(rc)])
+            inventory.update(extra_inventory)
+        self.set_inventory(compute_node.uuid, inventory)
         self.set_traits(compute_node.uuid, traits)
 
     def providers_with_traits(self, required=(), forbidden=()):
@@ -156,6 +171,13 @@ class SchedulerReportClient(object):
         return body['allocation_requests'], body['provider_summaries']
 
     # -- allocations ------------------------------------------------------
+
+    def get_provider_allocations(self, rp_uuid):
+        """{consumer uuid: {resource class: amount}} on one provider."""
+        body = self._call('GET', '/resource_providers/%s/allocations'
+                          % rp_uuid)
+        return {consumer: dict(alloc['resources'])
+                for consumer, alloc in body.get('allocations', {}).items()}
 
     def get_allocations_for_consumer(self, consumer_uuid):
         """{'allocations': {rp: {'resources': {}}}, 'consumer_generation'..}.

@@ -321,11 +321,13 @@ class SimTraitsTestCase(_Base):
     def test_traits_from_the_connection(self):
         host = libvirt_host.Host(self.sim.uri('src'))
         self.assertEqual({'COMPUTE_MIGRATE_AUTO_CONVERGE': True,
-                          'COMPUTE_MIGRATE_POST_COPY': True},
+                          'COMPUTE_MIGRATE_POST_COPY': True,
+                          'CUSTOM_COMPUTE_MIGRATE_VPMEM': True},
                          host.migration_traits())
         self.sim.network.add_host('sim://old/system', 'old',
                                   qemu_version=2004000)
         old = libvirt_host.Host('sim://old/system')
         self.assertEqual({'COMPUTE_MIGRATE_AUTO_CONVERGE': True,
-                          'COMPUTE_MIGRATE_POST_COPY': False},
+                          'COMPUTE_MIGRATE_POST_COPY': False,
+                          'CUSTOM_COMPUTE_MIGRATE_VPMEM': False},
                          old.migration_traits())

@@ -15,6 +15,8 @@ from nova import exception
 from nova.objects import fields
 from nova.virt.libvirt import flags as migrate_flags
 from nova.virt.libvirt import migration
+from nova.virt.libvirt import vpmem
+from nova.virt.libvirt import vpmem_xml
 from nova.virt import migration_policy
 
 CONF = nova.conf.CONF
@@ -84,12 +86,35 @@ class _Active(object):
 
 class LibvirtDriver(object):
 
-    def __init__(self, host, conf=CONF):
+    def __init__(self, host, conf=CONF, runner=None):
         self._host = host
         self._conf = conf
         self._active = {}
+        self._runner = runner
+
+    @property
+    def runner(self):
+        """Runs ndctl and daxio on this host (injectable for tests)."""
+        if self._runner is None:
+            self._runner = self._host.command_runner()
+        return self._runner
 
     # -- what the host can do ---------------------------------------------
+
+    def get_available_resource(self, nodename):
+        memory_mb, cpus = self._host.get_info()
+        return {'vcpus': cpus, 'memory_mb': memory_mb,
+                'local_gb': self._host.get_disk_gb(self._conf.state_path)}
+
+    def get_vpmems(self):
+        """{label: [LibvirtVPMEMDevice]} from [libvirt] pmem_namespaces."""
+        return vpmem.get_vpmems(self._conf.libvirt.pmem_namespaces,
+                                self.runner)
+
+    def get_traits(self):
+        """The capability traits this hypervisor supports."""
+        return {trait for trait, supported
+                in self._host.migration_traits().items() if supported}
 
     def update_provider_tree(self, provider_tree, nodename):
         """Report the migration traits the hypervisor supports.
@@ -104,9 +129,69 @@ class LibvirtDriver(object):
             else:
                 provider_tree.remove_traits(nodename, trait)
 
+    # -- guests -------------------------------------------------------------
+
+    def spawn(self, instance):
+        """Define and start the instance's domain (with its vPMEM)."""
+        resources = instance.resources
+        xml = vpmem_xml.guest_xml(
+            instance.uuid, 'instance-%s' % instance.uuid[:8],
+            instance.flavor.memory_mb, instance.flavor.vcpus,
+            vpmems=resources.vpmems if resources else ())
+        return self._host.define_guest(xml)
+
+    def destroy(self, instance):
+        """Stop and forget the instance's domain here, if there is one."""
+        self.destroy_by_uuid(instance.uuid)
+
+    def destroy_by_uuid(self, uuid):
+        guest = self._host.find_guest(uuid)
+        if guest is not None:
+            guest.destroy()
+
+    def has_guest(self, instance):
+        return self._host.find_guest(instance.uuid) is not None
+
+    def list_instance_uuids(self):
+        return self._host.list_guest_uuids()
+
+    def check_vpmem_paths(self, paths):
+        """Every device path must be one of this host's namespaces."""
+        known = {dev.devpath for devs in self.get_vpmems().values()
+                 for dev in devs}
+        missing = sorted(set(paths) - known)
+        if missing:
+            raise exception.MigrationPreCheckError(
+                reason='vPMEM device(s) %s do not exist on %s' % (
+                    ', '.join(missing), self._host.uri))
+
+    def cleanup_vpmems_devices(self, devices):
+        """Zero vPMEM namespaces (daxio -z) so no data outlives a guest."""
+        if devices:
+            vpmem.zero(self.runner, devices)
+
+    def destination_xml(self, instance):
+        """The domain XML for the destination, built here on the source.
+
+        vPMEM device paths are those the destination claimed (the
+        migration context's new resources), matched by label and order.
+        None when the instance has no vPMEM: libvirt then uses the source
+        XML as it is.
+        """
+        ctx = instance.migration_context
+        old = ctx.old_resources.vpmems if ctx and ctx.old_resources else []
+        new = ctx.new_resources.vpmems if ctx and ctx.new_resources else []
+        if not old and not new:
+            return None
+        xml = self._host.get_guest(instance).get_xml_desc()
+        return vpmem_xml.destination_xml(instance.uuid, xml, old, new)
+
     # -- per-instance policy ----------------------------------------------
 
     def migration_policy(self, instance, paused=False):
+        """The resolved policy; an instance with vPMEM never gets
+        post-copy, whatever the host permits.
+        """
         lv = self._conf.libvirt
         return migration_policy.resolve(
             instance.flavor, instance.image_meta,

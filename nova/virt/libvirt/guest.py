@@ -37,6 +37,16 @@ class Guest(object):
         state, _reason = self._call('state', self._domain.state, 0)
         return state == self._lv.VIR_DOMAIN_RUNNING
 
+    def is_active(self):
+        return bool(self._call('isActive', self._domain.isActive))
+
+    def destroy(self):
+        """Stop the domain at once (if it runs) and forget it."""
+        if self.is_active():
+            self._call('destroy', self._domain.destroy)
+        if self._call('isPersistent', self._domain.isPersistent):
+            self._call('undefine', self._domain.undefine)
+
     def pause(self):
         self._call('suspend', self._domain.suspend)
 

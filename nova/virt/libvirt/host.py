@@ -4,6 +4,7 @@ With guest.py, the only code that calls libvirt.  A ``sim://`` URI selects
 the simulator in nova.sim; anything else imports libvirt-python.
 """
 
+import shutil
 import urllib.parse
 
 import os_traits
@@ -16,14 +17,21 @@ from nova.virt.libvirt import guest as libvirt_guest
 LOG = logging.getLogger(__name__)
 
 DEFAULT_URI = 'qemu:///system'
+#: Local disk of a simulated host unless its SimHost says otherwise.
+SIM_DISK_GB = 1024
 SIM_SCHEME = 'sim'
 
 # Oldest libvirt and QEMU able to do each migration feature: auto-converge
 # came with libvirt 1.2.3 / QEMU 1.6, post-copy with libvirt 1.3.3 /
 # QEMU 2.5 (which also needs userfaultfd in the host kernel).
+# Live migration of vPMEM (nvdimm) guests needs libvirt 5.0.0 / QEMU 3.1.0;
+# a host says it can do it with this trait, checked on both hosts before
+# anything is claimed.
+VPMEM_LIVE_MIGRATION_TRAIT = 'CUSTOM_COMPUTE_MIGRATE_VPMEM'
 MIN_VERSIONS = {
     os_traits.COMPUTE_MIGRATE_AUTO_CONVERGE: ((1, 2, 3), (1, 6, 0)),
     os_traits.COMPUTE_MIGRATE_POST_COPY: ((1, 3, 3), (2, 5, 0)),
+    VPMEM_LIVE_MIGRATION_TRAIT: ((5, 0, 0), (3, 1, 0)),
 }
 
 
@@ -103,22 +111,61 @@ class Host(object):
         return {trait: self.has_min_version(*versions)
                 for trait, versions in MIN_VERSIONS.items()}
 
+    def get_info(self):
+        """(memory MiB, CPUs) of the hypervisor host."""
+        conn = self.get_connection()
+        info = self.call('getInfo', conn.getInfo)
+        return info[1], info[2]
+
+    def get_disk_gb(self, path):
+        """GiB of local disk for instances: the filesystem of ``path``, or
+        the simulated host's disk.
+        """
+        if self.simulated:
+            sim_host = self.libvirt.get_network().find_host(self.uri)
+            return getattr(sim_host, 'disk_gb', SIM_DISK_GB)
+        return shutil.disk_usage(path).total // 1024 ** 3
+
+    def command_runner(self):
+        """How to run host commands (ndctl, daxio) for this hypervisor.
+
+        The simulator's hosts answer them from their simulated persistent
+        memory; a real host runs the commands.
+        """
+        from nova.virt.libvirt import vpmem
+        if self.simulated:
+            return self.libvirt.get_network().find_host(self.uri).pmem.runner
+        return vpmem.default_runner
+
+    def find_guest(self, uuid):
+        """The Guest with this UUID on this host, or None."""
+        conn = self.get_connection()
+        try:
+            domain = conn.lookupByUUIDString(uuid)
+        except self.libvirt.libvirtError as exc:
+            if exc.get_error_code() == self.libvirt.VIR_ERR_NO_DOMAIN:
+                return None
+            raise exception.LibvirtCallFailed(
+                operation='lookupByUUIDString', code=exc.get_error_code(),
+                reason=exc.get_error_message())
+        return libvirt_guest.Guest(domain, self)
+
+    def list_guest_uuids(self):
+        """UUIDs of every domain this hypervisor knows (running or not)."""
+        conn = self.get_connection()
+        return [domain.UUIDString() for domain in
+                self.call('listAllDomains', conn.listAllDomains, 0)]
+
     def get_hostname(self):
         conn = self.get_connection()
         return self.call('getHostname', conn.getHostname)
 
     def get_guest(self, instance):
-        conn = self.get_connection()
-        try:
-            domain = conn.lookupByUUIDString(instance.uuid)
-        except self.libvirt.libvirtError as exc:
-            if exc.get_error_code() == self.libvirt.VIR_ERR_NO_DOMAIN:
-                raise exception.InstanceNotFound(instance_id=instance.uuid,
-                                                 host=self.uri)
-            raise exception.LibvirtCallFailed(
-                operation='lookupByUUIDString', code=exc.get_error_code(),
-                reason=exc.get_error_message())
-        return libvirt_guest.Guest(domain, self)
+        guest = self.find_guest(instance.uuid)
+        if guest is None:
+            raise exception.InstanceNotFound(instance_id=instance.uuid,
+                                             host=self.uri)
+        return guest
 
     def define_guest(self, xml, start=True):
         conn = self.get_connection()

@@ -11,6 +11,7 @@ from nova.virt.libvirt import migration
 
 AC = 'COMPUTE_MIGRATE_AUTO_CONVERGE'
 PC = 'COMPUTE_MIGRATE_POST_COPY'
+VPMEM = 'CUSTOM_COMPUTE_MIGRATE_VPMEM'
 
 
 def _instance(specs=None, vm_state=fields.VMState.ACTIVE):
@@ -39,8 +40,15 @@ class TraitsTestCase(test.NoDBTestCase):
     def test_modern_host_reports_both_whatever_permit_says(self):
         self.flags(group='libvirt', live_migration_permit_post_copy=False,
                    live_migration_permit_auto_converge=False)
-        self.assertEqual({AC, PC, 'CUSTOM_KEEP'},
+        self.assertEqual({AC, PC, VPMEM, 'CUSTOM_KEEP'},
                          self._tree(((9, 0, 0), (7, 2, 0))))
+
+    def test_vpmem_live_migration_needs_libvirt_5_and_qemu_3_1(self):
+        self.assertEqual({AC, PC, 'CUSTOM_KEEP'},
+                         self._tree(((4, 10, 0), (7, 2, 0))))
+        self.assertEqual({AC, PC, 'CUSTOM_KEEP'},
+                         self._tree(((9, 0, 0), (3, 0, 0))))
+        self.assertIn(VPMEM, self._tree(((5, 0, 0), (3, 1, 0))))
 
     def test_old_qemu_has_no_post_copy(self):
         self.assertEqual({AC, 'CUSTOM_KEEP'},

@@ -1,0 +1,1 @@
+"""The conductor: orchestration of moves across compute services."""

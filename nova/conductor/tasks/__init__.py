@@ -1,0 +1,1 @@
+"""One task class per kind of move."""

@@ -1,0 +1,177 @@
+"""Live-migrate one instance: checks, destination, claim, hand-off.
+
+Order (nothing is written anywhere until every pre-check passed):
+
+1. pre-checks: instance state, its migration policy (flavor/image), the
+   source service, and for a vPMEM instance that both hosts can live-migrate
+   vPMEM (the trait the libvirt driver reports);
+2. the instance's source allocation goes to the migration as consumer;
+3. a destination is claimed in Placement for the instance: through the
+   scheduler and its request filters, or -- host given with ``force`` --
+   directly on that host;
+4. the destination compute claims the move (assigning concrete vPMEM
+   namespaces from that Placement allocation) and persists the
+   MigrationContext;
+5. the source compute runs the migration and settles it.
+
+A failure in 2-4 moves the allocation back and marks the migration failed.
+"""
+
+from oslo_log import log as logging
+
+from nova import exception
+from nova import objects
+from nova.objects import fields
+from nova.scheduler.client import report
+from nova.scheduler import utils as scheduler_utils
+from nova.virt import hardware
+from nova.virt.libvirt import host as libvirt_host
+from nova.virt import migration_policy
+
+LOG = logging.getLogger(__name__)
+STATUS = fields.MigrationStatus
+VPMEM_TRAIT = libvirt_host.VPMEM_LIVE_MIGRATION_TRAIT
+MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
+
+
+class LiveMigrationTask(object):
+
+    def __init__(self, ctxt, instance, migration, destination,
+                 block_migration, force, compute_rpcapi, scheduler,
+                 report_client):
+        self.ctxt = ctxt
+        self.instance = instance
+        self.migration = migration
+        self.destination = destination
+        self.block_migration = block_migration
+        self.force = force
+        self.compute_rpcapi = compute_rpcapi
+        self.scheduler = scheduler
+        self.reportclient = report_client
+        self.source = instance.host
+
+    # -- pre-checks: nothing is claimed yet ----------------------------------
+
+    def check(self):
+        inst = self.instance
+        if inst.vm_state not in MIGRATABLE_STATES or inst.task_state:
+            raise exception.InstanceInvalidState(
+                instance_uuid=inst.uuid,
+                state='%s/%s' % (inst.vm_state, inst.task_state or 'idle'),
+                action='live migration', needed='active or paused, idle')
+        # Refuses a flavor/image conflict with the key, value and rule.
+        migration_policy.requested_features(inst.flavor, inst.image_meta)
+        if not self.compute_rpcapi.is_up(self.source):
+            raise exception.ComputeServiceUnavailable(host=self.source)
+        if self.destination is not None:
+            if self.destination == self.source:
+                raise exception.MigrationPreCheckError(
+                    reason='instance %s already runs on %s' % (
+                        inst.uuid, self.source))
+            if not self.compute_rpcapi.is_up(self.destination):
+                raise exception.ComputeServiceUnavailable(
+                    host=self.destination)
+        if hardware.get_vpmem_labels(inst.flavor):
+            self._check_vpmem_support(self.source)
+            if self.destination is not None:
+                self._check_vpmem_support(self.destination)
+
+    def _provider_of(self, host):
+        for provider in self.reportclient.get_providers():
+            if provider['name'] == host:
+                return provider['uuid']
+        raise exception.MigrationPreCheckError(
+            reason='host %s has no resource provider in Placement' % host)
+
+    def _check_vpmem_support(self, host):
+        traits = self.reportclient.get_traits(self._provider_of(host))
+        if VPMEM_TRAIT not in traits:
+            raise exception.VPMEMLiveMigrationUnsupported(
+                instance_uuid=self.instance.uuid, host=host,
+                labels=','.join(hardware.get_vpmem_labels(
+                    self.instance.flavor)), trait=VPMEM_TRAIT)
+
+    # -- the move ---------------------------------------------------------
+
+    def execute(self, on_progress=None):
+        """Run the whole live migration; returns the MigrationOutcome."""
+        self.check()
+        self.reportclient.move_allocations(
+            self.instance.uuid, self.migration.uuid,
+            report.CONSUMER_MIGRATION)
+        try:
+            dest, allocations = self._claim_destination()
+            self.migration.dest_compute = dest
+            self.migration.dest_node = dest
+            self.migration.save()
+            migrate_data = self.compute_rpcapi.call(
+                dest, 'check_can_live_migrate_destination', self.ctxt,
+                self.instance, self.migration, allocations,
+                block_migration=self.block_migration)
+        except Exception as exc:
+            LOG.warning('Live migration of %s refused before it started: '
+                        '%s', self.instance.uuid, exc)
+            self._revert(exc)
+            raise
+        self.instance.refresh()
+        self.instance.task_state = fields.TaskState.MIGRATING
+        self.instance.save()
+        return self.compute_rpcapi.call(
+            self.source, 'live_migration', self.ctxt, self.instance, dest,
+            self.migration, migrate_data, on_progress=on_progress)
+
+    def _request_spec(self):
+        spec = objects.RequestSpec.from_instance(
+            self.instance, ignore_hosts=[self.source],
+            requested_host=self.destination)
+        if hardware.get_vpmem_labels(self.instance.flavor):
+            spec.root_required = set(spec.root_required) | {VPMEM_TRAIT}
+        return spec
+
+    def _claim_destination(self):
+        if self.destination is not None and self.force:
+            return self._claim_forced()
+        selection = self.scheduler.select_destinations(
+            self.ctxt, self._request_spec())
+        return selection.host, selection.allocations
+
+    def _claim_forced(self):
+        """``force``: no filters, but still a real claim on that host,
+        made before any specific resource is assigned from it.
+        """
+        dest = self.destination
+        root = self._provider_of(dest)
+        resources = scheduler_utils.resources_from_flavor(
+            self.instance.flavor)
+        alloc_reqs, summaries = self.reportclient.get_allocation_candidates(
+            resources)
+        for alloc_req in alloc_reqs:
+            allocations = alloc_req['allocations']
+            roots = {summaries.get(rp, {}).get('root_provider_uuid', rp)
+                     for rp in allocations}
+            if roots == {root}:
+                self.reportclient.claim_resources(
+                    self.instance.uuid, allocations,
+                    self.instance.project_id, self.instance.user_id)
+                return dest, allocations
+        raise exception.NoValidHost(
+            reason='the forced host %s cannot take %s' % (
+                dest, scheduler_utils.format_resources(resources)))
+
+    def _revert(self, exc):
+        try:
+            self.reportclient.move_allocations(
+                self.migration.uuid, self.instance.uuid,
+                report.CONSUMER_INSTANCE)
+        except exception.NovaException as move_exc:
+            LOG.error('Could not give the allocation of migration %s back '
+                      'to %s: %s', self.migration.uuid, self.instance.uuid,
+                      move_exc)
+            status = STATUS.ERROR
+        else:
+            status = STATUS.FAILED
+        self.migration.status = status
+        self.migration.save()
+        self.instance.refresh()
+        if self.instance.migration_context is not None:
+            self.instance.drop_migration_context()
