@@ -1,0 +1,241 @@
+"""Live migrations and evacuations through conductor, computes, Placement.
+
+Each test boots instances through the compute API (scheduled and claimed
+in the real Placement, built by the compute service), moves them, and
+checks the database, Placement, the trackers and the simulated devices.
+"""
+
+from nova import exception
+from nova import objects
+from nova.objects import fields
+from nova.sim import model
+from nova.tests.functional import integrated_helpers as helpers
+
+STATUS = fields.MigrationStatus
+POST_COPY = 'compute:live_migration_post_copy'
+HOPELESS = model.Workload(ram_mb=2048, wws_mb=2048, dirty_rate_mbps=8192,
+                          cpu_bound_fraction=0.3)
+
+
+class LiveMigrationTestCase(helpers.DeploymentTestCase):
+
+    def test_scheduled_live_migration(self):
+        inst = self.cloud.boot(helpers.flavor(), host='src')
+        self.assertEqual({'src': {'VCPU': 2, 'MEMORY_MB': 2048,
+                                  'DISK_GB': 10}},
+                         self.cloud.allocations(inst.uuid))
+        migration, outcome = self.cloud.conductor.live_migrate_instance(
+            self.ctxt, inst)
+        self.assertEqual(STATUS.COMPLETED, outcome.status)
+        self.assertEqual(STATUS.COMPLETED, migration.status)
+        self.assertEqual(('src', 'dst'), (migration.source_compute,
+                                          migration.dest_compute))
+        inst.refresh()
+        self.assertEqual(('dst', 'dst'), (inst.host, inst.node))
+        self.assertIsNone(inst.task_state)
+        self.assertEqual({'dst'}, set(self.cloud.allocations(inst.uuid)))
+        self.assertEqual({}, self.cloud.allocations(migration.uuid))
+        self.assertEqual({'dst': 1}, self.cloud.sim.where(inst))
+        self.assertEqual({}, self.cloud.compute('src').rt.tracked_instances)
+        self.assertIn(inst.uuid,
+                      self.cloud.compute('dst').rt.tracked_instances)
+        self.assertGreater(migration.memory_total, 0)
+        self.assert_consistent()
+
+    def test_forced_host_and_block_migration(self):
+        inst = self.cloud.boot(helpers.flavor(), host='src')
+        migration, outcome = self.cloud.conductor.live_migrate_instance(
+            self.ctxt, inst, host='dst', force=True, block_migration=True)
+        self.assertEqual(STATUS.COMPLETED, outcome.status)
+        self.assertIn('VIR_MIGRATE_NON_SHARED_INC', outcome.flags)
+        self.assertGreater(migration.disk_total, 0)
+        self.assert_consistent()
+
+    def test_migration_context_persisted_while_running(self):
+        inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
+        seen = []
+
+        def on_progress(mig):
+            if mig.status == STATUS.RUNNING and not seen:
+                stored = objects.Instance.get_by_uuid(self.ctxt, inst.uuid)
+                seen.append(stored.migration_context)
+                # The periodic audit counts the move on both sides.
+                self.cloud.deployment.audit()
+                seen.append(dict(
+                    self.cloud.compute('dst').rt.tracked_migrations))
+                seen.append(set(
+                    self.cloud.compute('src').rt.tracked_instances))
+        self.cloud.conductor.live_migrate_instance(
+            self.ctxt, inst, on_progress=on_progress)
+        ctx, incoming, at_source = seen
+        self.assertEqual(inst.uuid, ctx.instance_uuid)
+        self.assertEqual(['SMALL'], [d.label for d in
+                                     ctx.new_resources.vpmems])
+        self.assertEqual(inst.resources.vpmems[0].devpath,
+                         ctx.old_resources.vpmems[0].devpath)
+        self.assertEqual([inst.uuid], [u for u, _ in incoming.values()])
+        self.assertEqual({inst.uuid}, at_source)
+        self.assert_consistent()
+
+    def test_abort_puts_everything_back(self):
+        inst = self.cloud.boot(helpers.flavor(), host='src',
+                               workload=HOPELESS)
+        before = self.cloud.allocations(inst.uuid)
+
+        def on_progress(mig):
+            if mig.status == STATUS.RUNNING and mig.memory_processed:
+                self.cloud.conductor.live_migration_abort(
+                    self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
+                                                            inst.uuid))
+        migration, outcome = self.cloud.conductor.live_migrate_instance(
+            self.ctxt, inst, on_progress=on_progress)
+        self.assertEqual(STATUS.CANCELLED, migration.status)
+        inst.refresh()
+        self.assertEqual('src', inst.host)
+        self.assertEqual(fields.VMState.ACTIVE, inst.vm_state)
+        self.assertEqual(before, self.cloud.allocations(inst.uuid))
+        self.assertEqual({'src': 1}, self.cloud.sim.where(inst))
+        self.assert_consistent()
+
+    def test_refused_states_claim_nothing(self):
+        inst = self.cloud.boot(helpers.flavor(), host='src')
+        inst.task_state = fields.TaskState.MIGRATING
+        inst.save()
+        exc = self.assertRaises(exception.InstanceInvalidState,
+                                self.cloud.conductor.live_migrate_instance,
+                                self.ctxt, inst)
+        self.assertIn('live migration needs active or paused', str(exc))
+        self.assertEqual([], objects.Migration.get_by_instance(
+            self.ctxt, inst.uuid))
+        self.assertEqual({'src'}, set(self.cloud.allocations(inst.uuid)))
+
+    def test_no_valid_host_gives_allocation_back(self):
+        inst = self.cloud.boot(helpers.flavor(**{POST_COPY: 'true'}),
+                               host='src')
+        self.cloud.deployment.service_down('dst')
+        self.cloud.placement.client.set_traits(
+            self.cloud.compute('dst').rt.compute_node.uuid, [])
+        self.assertRaises(exception.NoValidHost,
+                          self.cloud.conductor.live_migrate_instance,
+                          self.ctxt, inst)
+        self.cloud.compute('dst').service_up = True
+        (migration,) = objects.Migration.get_by_instance(self.ctxt,
+                                                         inst.uuid)
+        self.assertEqual(STATUS.FAILED, migration.status)
+        self.assertEqual({'src'}, set(self.cloud.allocations(inst.uuid)))
+        self.assert_consistent()
+
+
+class VPMEMLiveMigrationTestCase(helpers.DeploymentTestCase):
+
+    def test_vpmem_moves_to_destination_devices(self):
+        self.flags(group='libvirt', live_migration_permit_post_copy=True)
+        inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL,LARGE'),
+                               host='src')
+        src_paths = [d.devpath for d in inst.resources.vpmems]
+        # Another instance takes dst's first SMALL namespace, so the move
+        # gets a different one than position alone would suggest.
+        other = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'),
+                                host='dst')
+        taken = other.resources.vpmems[0].name
+
+        def force(mig):
+            if mig.status == STATUS.RUNNING:
+                self.cloud.conductor.live_migration_force_complete(
+                    self.ctxt, inst)
+        migration, outcome = self.cloud.conductor.live_migrate_instance(
+            self.ctxt, inst, on_progress=force)
+        self.assertEqual(STATUS.COMPLETED, outcome.status)
+        # vPMEM never goes post-copy, even when the host permits it.
+        self.assertNotIn('VIR_MIGRATE_POSTCOPY', outcome.flags)
+        inst.refresh()
+        self.assertEqual(['SMALL', 'LARGE'],
+                         [d.label for d in inst.resources.vpmems])
+        self.assertNotIn(taken, [d.name for d in inst.resources.vpmems])
+        dst = self.cloud.sim.hosts['dst']
+        xml = dst.get_domain(inst.uuid).xml
+        for device in inst.resources.vpmems:
+            self.assertIn(device.devpath, xml)
+            self.assertEqual(inst.uuid, dst.pmem.owner(device.devpath))
+        src = self.cloud.sim.hosts['src']
+        for path in src_paths:
+            self.assertIsNone(src.pmem.owner(path))
+            self.assertTrue(src.pmem.is_zeroed(path))
+        self.assert_consistent()
+
+    def test_destination_without_support_refused_before_claims(self):
+        inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
+        self.cloud.placement.client.set_traits(
+            self.cloud.compute('dst').rt.compute_node.uuid, [])
+        before = self.cloud.allocations(inst.uuid)
+        exc = self.assertRaises(
+            exception.VPMEMLiveMigrationUnsupported,
+            self.cloud.conductor.live_migrate_instance, self.ctxt, inst,
+            host='dst')
+        self.assertIn('host dst cannot live-migrate them', str(exc))
+        self.assertIn('CUSTOM_COMPUTE_MIGRATE_VPMEM', str(exc))
+        self.assertEqual([], objects.Migration.get_by_instance(
+            self.ctxt, inst.uuid))
+        self.assertEqual(before, self.cloud.allocations(inst.uuid))
+        self.assert_consistent()
+
+
+class OldSourceTestCase(helpers.DeploymentTestCase):
+    # libvirt 4.10 on the source: no vPMEM live migration there.
+    HOSTS = {'src': {'lib_version': 4010000}, 'dst': {}}
+
+    def test_source_without_support_refused(self):
+        inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
+        exc = self.assertRaises(
+            exception.VPMEMLiveMigrationUnsupported,
+            self.cloud.conductor.live_migrate_instance, self.ctxt, inst)
+        self.assertIn('host src cannot', str(exc))
+        self.assertEqual([], objects.Migration.get_by_instance(
+            self.ctxt, inst.uuid))
+        self.assert_consistent()
+
+
+class EvacuateTestCase(helpers.DeploymentTestCase):
+
+    def test_evacuate_then_source_comes_back(self):
+        inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
+        src_path = inst.resources.vpmems[0].devpath
+        exc = self.assertRaises(exception.ComputeServiceStillUp,
+                                self.cloud.conductor.evacuate_instance,
+                                self.ctxt, inst)
+        self.assertIn('src', str(exc))
+        self.cloud.deployment.service_down('src')
+        migration = self.cloud.conductor.evacuate_instance(self.ctxt, inst)
+        self.assertEqual(STATUS.COMPLETED, migration.status)
+        self.assertEqual(fields.MigrationType.EVACUATION,
+                         migration.migration_type)
+        inst.refresh()
+        self.assertEqual('dst', inst.host)
+        self.assertEqual(fields.VMState.ACTIVE, inst.vm_state)
+        self.assertEqual({'dst'}, set(self.cloud.allocations(inst.uuid)))
+        # The old domain and its namespace data wait for the source...
+        src = self.cloud.sim.hosts['src']
+        self.assertEqual(inst.uuid, src.pmem.owner(src_path))
+        self.cloud.deployment.service_up('src')
+        # ...which cleans them up when it starts again.
+        self.assertIsNone(src.pmem.owner(src_path))
+        self.assertEqual({'dst': 1}, self.cloud.sim.where(inst))
+        self.assert_consistent()
+
+    def test_failed_rebuild_aborts_the_claim(self):
+        inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
+        self.cloud.deployment.service_down('src')
+        dst = self.cloud.compute('dst')
+        self.useFixture(helpers.fixtures.MockPatchObject(
+            dst.driver, 'spawn', side_effect=exception.LibvirtCallFailed(
+                operation='create', code=1, reason='injected')))
+        self.assertRaises(exception.LibvirtCallFailed,
+                          self.cloud.conductor.evacuate_instance,
+                          self.ctxt, inst)
+        inst.refresh()
+        self.assertEqual('src', inst.host)
+        self.assertEqual(fields.VMState.ERROR, inst.vm_state)
+        self.assertEqual({}, dst.rt.tracked_migrations)
+        self.assertEqual({'src'}, set(self.cloud.allocations(inst.uuid)))
+        self.cloud.deployment.service_up('src')
+        self.assert_consistent()
