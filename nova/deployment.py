@@ -39,7 +39,7 @@ def host_conf(libvirt_opts=None, base=CONF):
                           group='libvirt')
     for name, value in (libvirt_opts or {}).items():
         if not hasattr(conf.libvirt, name):
-            raise cfg.NoSuchOptError(name, group='libvirt')
+            raise cfg.NoSuchOptError(name, group=libvirt_conf.libvirt_group)
         conf.set_override(name, value, group='libvirt')
     return conf
 

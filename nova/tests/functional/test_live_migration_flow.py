@@ -239,3 +239,30 @@ class EvacuateTestCase(helpers.DeploymentTestCase):
         self.assertEqual({'src'}, set(self.cloud.allocations(inst.uuid)))
         self.cloud.deployment.service_up('src')
         self.assert_consistent()
+
+
+class AuditTestCase(helpers.DeploymentTestCase):
+    """The audit finds what a broken move would leave behind."""
+
+    def test_detects_leaks(self):
+        inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
+        self.assert_consistent()
+        # A migration consumer keeping an allocation, a context left on
+        # the instance, and a namespace with data nobody owns.
+        client = self.cloud.placement.client
+        rp = self.cloud.compute('dst').rt.compute_node.uuid
+        leaked = '0b6a5a5e-8f0e-4d51-9f0c-2f4f3c2e9d11'
+        client.claim_resources(leaked, {rp: {'resources': {'VCPU': 1}}},
+                               'p', 'u', consumer_type='MIGRATION')
+        inst.migration_context = objects.MigrationContext(
+            instance_uuid=inst.uuid, migration_id=42)
+        inst.save()
+        dst = self.cloud.sim.hosts['dst']
+        path = dst.pmem.namespaces[0].devpath
+        dst.pmem.write([path], inst.uuid)
+        problems = '\n'.join(self.cloud.problems())
+        self.assertIn('consumer %s (not an instance)' % leaked, problems)
+        self.assertIn('still has a migration context (migration 42)',
+                      problems)
+        self.assertIn('holds data of %s but is assigned to nobody'
+                      % inst.uuid, problems)

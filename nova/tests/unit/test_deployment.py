@@ -1,0 +1,29 @@
+"""Per-host configuration of an in-process deployment."""
+
+from oslo_config import cfg
+
+from nova import deployment
+from nova import test
+
+
+class HostConfTestCase(test.NoDBTestCase):
+
+    def test_inherits_and_overrides(self):
+        self.flags(group='libvirt', live_migration_downtime=700)
+        conf = deployment.host_conf({'pmem_namespaces': ['A:ns0'],
+                                     'live_migration_permit_post_copy':
+                                         True})
+        self.assertEqual(700, conf.libvirt.live_migration_downtime)
+        self.assertEqual(['A:ns0'], conf.libvirt.pmem_namespaces)
+        self.assertTrue(conf.libvirt.live_migration_permit_post_copy)
+        self.assertFalse(
+            deployment.CONF.libvirt.live_migration_permit_post_copy)
+
+    def test_unknown_option(self):
+        exc = self.assertRaises(cfg.NoSuchOptError, deployment.host_conf,
+                                {'live_migration_dowtnime': 1})
+        self.assertIn('live_migration_dowtnime', str(exc))
+
+    def test_bad_value(self):
+        self.assertRaises(ValueError, deployment.host_conf,
+                          {'live_migration_downtime': 'soon'})
