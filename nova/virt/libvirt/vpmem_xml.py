@@ -256,7 +256,12 @@ class _Rewriter(object):
         return found
 
     def retarget(self, nvdimm, new):
-        """Back ``nvdimm`` by ``new``; return the growth of its size, KiB."""
+        """Back ``nvdimm`` by ``new``, keeping what the guest sees.
+
+        The device's guest-visible size is part of the migrated state, so
+        it stays the source's; only the backing path and its alignment
+        change, and the new namespace must hold that size plus the label.
+        """
         source = nvdimm.find('source')
         target = nvdimm.find('target')
         if source is None or target is None:
@@ -271,28 +276,18 @@ class _Rewriter(object):
         label = target.find('label/size')
         label_kib = (LABEL_KIB if label is None
                      else self.kib(label, 'the nvdimm label size'))
-        size_kib = new.size // 1024 - label_kib
-        if size_kib <= 0:
-            raise self.error('destination namespace %s (%s) has %d bytes, '
-                             'not more than its %d KiB label area' % (
-                                 new.name, new.devpath, new.size, label_kib))
         size = target.find('size')
-        old_kib = 0
+        guest_kib = (new.size // 1024 - label_kib if size is None
+                     else self.kib(size, 'the nvdimm target size'))
+        if guest_kib <= 0 or guest_kib + label_kib > new.size // 1024:
+            raise self.error(
+                'destination namespace %s (%s) has %d bytes, too small for '
+                'the guest\'s %d KiB device plus its %d KiB label area' % (
+                    new.name, new.devpath, new.size, guest_kib, label_kib))
         if size is None:
             size = etree.SubElement(target, 'size')
-        else:
-            old_kib = self.kib(size, 'the nvdimm target size')
-        size.set('unit', 'KiB')
-        size.text = str(size_kib)
-        return size_kib - old_kib
-
-    def grow_max_memory(self, root, growth_kib):
-        max_memory = root.find('maxMemory')
-        if max_memory is None or not growth_kib:
-            return
-        total = self.kib(max_memory, '<maxMemory>') + growth_kib
-        max_memory.set('unit', 'KiB')
-        max_memory.text = str(total)
+            size.set('unit', 'KiB')
+            size.text = str(guest_kib)
 
     def validate(self, xml):
         try:
@@ -319,12 +314,13 @@ def destination_xml(instance_uuid, source_xml, old_vpmems, new_vpmems):
 
     ``old_vpmems`` are the source's LibvirtVPMEMDevice objects,
     ``new_vpmems`` the destination's.  The k-th old device of a label is
-    found in the XML by its devpath and gets the path, alignment and size
-    of the k-th new device of the same label; ``<maxMemory>`` grows with
-    the sizes.  Raises VPMEMXMLError when the XML cannot be parsed, an old
-    device's path is missing from the XML or appears twice, the XML has
-    nvdimms not in ``old_vpmems``, the labels of old and new differ, a new
-    device is smaller than its old one, or the result does not validate.
+    found in the XML by its devpath and gets the path and alignment of the
+    k-th new device of the same label; the guest-visible size stays the
+    source's (QEMU migrates the device as it is).  Raises VPMEMXMLError
+    when the XML cannot be parsed, an old device's path is missing from the
+    XML or appears twice, the XML has nvdimms not in ``old_vpmems``, the
+    labels of old and new differ, a new namespace cannot hold the guest's
+    device and its label, or the result does not validate.
     """
     rewriter = _Rewriter(instance_uuid)
     old_vpmems, new_vpmems = list(old_vpmems), list(new_vpmems)
@@ -337,10 +333,8 @@ def destination_xml(instance_uuid, source_xml, old_vpmems, new_vpmems):
     # Find every element before changing any: a destination path may be
     # another source device's path.
     found = rewriter.locate(root, old_vpmems)
-    growth = 0
     for old, new in pairs:
-        growth += rewriter.retarget(found[old.devpath], new)
-    rewriter.grow_max_memory(root, growth)
+        rewriter.retarget(found[old.devpath], new)
     result = etree.tostring(root, encoding='unicode')
     rewriter.validate(result)
     return result

@@ -230,30 +230,32 @@ class DestinationXmlTestCase(test.NoDBTestCase):
         self.assertEqual(['nvdimm0', 'nvdimm1', 'nvdimm2'],
                          [s[3] for s in nvdimm_summary(result)])
 
-    def test_align_and_size_follow_the_destination(self):
+    def test_align_follows_the_destination_guest_size_kept(self):
         new = [self.new[0], self.new[1],
                device('B', 'ns12', '/dev/dax5.0', size=8 * GiB,
                       align=1 * GiB)]
         old_max = (1 + 18) * 1024 * 1024
-        result = self.rewrite(
-            self.source('/dev/dax1.0', '/dev/dax0.0', '/dev/dax0.1',
-                        max_memory=old_max), new=new)
-        summary = nvdimm_summary(result)
-        self.assertEqual(('/dev/dax5.0', 1024 * 1024,
-                          8 * 1024 * 1024 - 2048), summary[0][:3])
-        self.assertEqual(('/dev/dax4.0', 2048, 6 * 1024 * 1024 - 2048),
-                         summary[1][:3])
-        # The hotplug area grows by what the B namespace grew.
-        self.assertEqual(str(old_max + 2 * 1024 * 1024),
+        source = self.source('/dev/dax1.0', '/dev/dax0.0', '/dev/dax0.1',
+                             max_memory=old_max)
+        result = self.rewrite(source, new=new)
+        before, after = nvdimm_summary(source), nvdimm_summary(result)
+        # A bigger namespace backs the device; the guest sees the same
+        # device (QEMU migrates it as it is).
+        self.assertEqual(('/dev/dax5.0', 1024 * 1024, before[0][2]),
+                         after[0][:3])
+        self.assertEqual(('/dev/dax4.0', 2048, before[1][2]), after[1][:3])
+        self.assertEqual(str(old_max),
                          etree.fromstring(result).findtext('maxMemory'))
 
-    def test_label_size_of_the_source_kept(self):
+    def test_namespace_too_small_for_device_and_label(self):
         source = domain_xml(nvdimm_xml('/dev/dax0.0').replace(
             "<size unit='KiB'>2048</size></label>",
             "<size unit='MiB'>4</size></label>"))
-        result = self.rewrite(source, self.old[:1], self.new[:1])
-        self.assertEqual(6 * 1024 * 1024 - 4096,
-                         nvdimm_summary(result)[0][2])
+        exc = self.assertRaises(exception.VPMEMXMLError,
+                                self.rewrite, source, self.old[:1],
+                                self.new[:1])
+        self.assertIn('too small for the guest', str(exc))
+        self.assertIn('4096 KiB label area', str(exc))
 
     def test_output_from_guest_xml_round_trips(self):
         source = vpmem_xml.guest_xml(UUID, 'vm1', 1024, 2, self.old)
