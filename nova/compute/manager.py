@@ -21,7 +21,6 @@ from nova.compute import resource_tracker
 from nova import exception
 from nova import objects
 from nova.objects import fields
-from nova.scheduler.client import report
 
 LOG = logging.getLogger(__name__)
 STATUS = fields.MigrationStatus
@@ -234,7 +233,8 @@ class ComputeManager(object):
     def _rollback_live_migration(self, ctxt, instance, dest, migration,
                                  status):
         """Put everything back as it was before the move was asked."""
-        _settle_allocations_back(self.reportclient, instance, migration)
+        self.reportclient.revert_allocation_for_migration(migration.uuid,
+                                                          instance.uuid)
         try:
             self.compute_rpcapi.call(
                 dest, 'rollback_live_migration_at_destination', ctxt,
@@ -281,13 +281,3 @@ class ComputeManager(object):
         instance.task_state = None
         instance.save()
         return instance
-
-
-def _settle_allocations_back(reportclient, instance, migration):
-    """Give the source allocation held by the migration back to the
-    instance (replacing what the instance holds on the destination).
-    """
-    held = reportclient.get_allocations_for_consumer(migration.uuid)
-    if held.get('allocations'):
-        reportclient.move_allocations(migration.uuid, instance.uuid,
-                                      report.CONSUMER_INSTANCE)

@@ -176,25 +176,34 @@ def _migration_get(session, migration_id):
     return migration
 
 
-def migration_create(ctxt, values):
-    """Create a migration; a uuid is generated unless one is given."""
+def _create_with_uuid(ctxt, model, values):
+    """Insert a row of ``model``; a uuid is generated unless given."""
     values = dict(values)
     values.setdefault('uuid', uuidutils.generate_uuid())
     with writer(ctxt) as session:
-        migration = models.Migration(created_at=timeutils.utcnow())
-        _set(migration, values)
-        session.add(migration)
+        row = model(created_at=timeutils.utcnow())
+        _set(row, values)
+        session.add(row)
         session.flush()
-        return _as_dict(migration)
+        return _as_dict(row)
+
+
+def _update_row(session, row, values):
+    _set(row, values)
+    row.updated_at = timeutils.utcnow()
+    session.flush()
+    return _as_dict(row)
+
+
+def migration_create(ctxt, values):
+    """Create a migration; a uuid is generated unless one is given."""
+    return _create_with_uuid(ctxt, models.Migration, values)
 
 
 def migration_update(ctxt, migration_id, values):
     with writer(ctxt) as session:
-        migration = _migration_get(session, migration_id)
-        _set(migration, values)
-        migration.updated_at = timeutils.utcnow()
-        session.flush()
-        return _as_dict(migration)
+        return _update_row(session, _migration_get(session, migration_id),
+                           values)
 
 
 def migration_get(ctxt, migration_id):
@@ -240,14 +249,7 @@ def migration_get_all_by_instance(ctxt, instance_uuid):
 
 def compute_node_create(ctxt, values):
     """Create a compute node; a uuid is generated unless one is given."""
-    values = dict(values)
-    values.setdefault('uuid', uuidutils.generate_uuid())
-    with writer(ctxt) as session:
-        node = models.ComputeNode(created_at=timeutils.utcnow())
-        _set(node, values)
-        session.add(node)
-        session.flush()
-        return _as_dict(node)
+    return _create_with_uuid(ctxt, models.ComputeNode, values)
 
 
 def compute_node_update(ctxt, compute_id, values):
@@ -256,10 +258,7 @@ def compute_node_update(ctxt, compute_id, values):
         if node is None:
             raise exception.ComputeHostNotFound(host='id %s' % compute_id,
                                                 node='any')
-        _set(node, values)
-        node.updated_at = timeutils.utcnow()
-        session.flush()
-        return _as_dict(node)
+        return _update_row(session, node, values)
 
 
 def compute_node_get_by_host_and_nodename(ctxt, host, nodename):

@@ -22,3 +22,38 @@ class NovaObjectRegistry(ovo_base.VersionedObjectRegistry):
 class NovaObject(ovo_base.VersionedObject):
     OBJ_SERIAL_NAMESPACE = 'nova_object'
     OBJ_PROJECT_NAMESPACE = 'nova'
+
+
+class FlatPersistence(object):
+    """create/save/_from_db for an object stored as one row of its fields.
+
+    The class names its database functions in ``_db_create(ctxt, values)``
+    and ``_db_update(ctxt, id, values)``; ``id`` is the generated key.
+    """
+
+    _db_create = None
+    _db_update = None
+
+    @classmethod
+    def _from_db(cls, ctxt, row):
+        obj = cls(context=ctxt)
+        for name in cls.fields:
+            setattr(obj, name, row.get(name))
+        obj.obj_reset_changes()
+        return obj
+
+    def create(self):
+        values = {name: getattr(self, name) for name in self.fields
+                  if name != 'id' and self.obj_attr_is_set(name)}
+        row = type(self)._db_create(self._context, values)
+        for name in self.fields:
+            if name == 'id' or not self.obj_attr_is_set(name):
+                setattr(self, name, row.get(name))
+        self.obj_reset_changes()
+
+    def save(self):
+        changed = {name: getattr(self, name)
+                   for name in self.obj_what_changed() if name != 'id'}
+        if changed:
+            type(self)._db_update(self._context, self.id, changed)
+        self.obj_reset_changes()

@@ -6,7 +6,7 @@ from nova.objects import fields
 
 
 @base.NovaObjectRegistry.register
-class ComputeNode(base.NovaObject):
+class ComputeNode(base.FlatPersistence, base.NovaObject):
     """A hypervisor; its uuid is also its Placement root provider's."""
 
     # Version 1.0: Initial version
@@ -50,13 +50,8 @@ class ComputeNode(base.NovaObject):
 
     # -- persistence -----------------------------------------------------
 
-    @classmethod
-    def _from_db(cls, ctxt, row):
-        node = cls(context=ctxt)
-        for name in cls.fields:
-            setattr(node, name, row.get(name))
-        node.obj_reset_changes()
-        return node
+    _db_create = staticmethod(db.compute_node_create)
+    _db_update = staticmethod(db.compute_node_update)
 
     @classmethod
     def get_by_host_and_nodename(cls, ctxt, host, nodename):
@@ -67,16 +62,3 @@ class ComputeNode(base.NovaObject):
     def get_all(cls, ctxt):
         return [cls._from_db(ctxt, row)
                 for row in db.compute_node_get_all(ctxt)]
-
-    def create(self):
-        values = {name: getattr(self, name) for name in self.fields
-                  if name != 'id' and self.obj_attr_is_set(name)}
-        self.id = db.compute_node_create(self._context, values)['id']
-        self.obj_reset_changes()
-
-    def save(self):
-        changed = {name: getattr(self, name)
-                   for name in self.obj_what_changed() if name != 'id'}
-        if changed:
-            db.compute_node_update(self._context, self.id, changed)
-        self.obj_reset_changes()

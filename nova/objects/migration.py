@@ -9,7 +9,7 @@ _PROGRESS = ('memory_total', 'memory_processed', 'memory_remaining',
 
 
 @base.NovaObjectRegistry.register
-class Migration(base.NovaObject):
+class Migration(base.FlatPersistence, base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Persistence (create, save, get_by_id, get_by_uuid,
     #              get_in_progress_by_host_and_node, get_by_instance)
@@ -37,30 +37,8 @@ class Migration(base.NovaObject):
     def is_final(self):
         return self.status in fields.MigrationStatus.FINAL
 
-    @classmethod
-    def _from_db(cls, ctxt, row):
-        migration = cls(context=ctxt)
-        for name in cls.fields:
-            setattr(migration, name, row.get(name))
-        migration.obj_reset_changes()
-        return migration
-
-    def create(self):
-        values = {name: getattr(self, name) for name in self.fields
-                  if name != 'id' and self.obj_attr_is_set(name)}
-        row = db.migration_create(self._context, values)
-        self.id = row['id']
-        for name in self.fields:
-            if not self.obj_attr_is_set(name):
-                setattr(self, name, row.get(name))
-        self.obj_reset_changes()
-
-    def save(self):
-        changed = {name: getattr(self, name)
-                   for name in self.obj_what_changed() if name != 'id'}
-        if changed:
-            db.migration_update(self._context, self.id, changed)
-        self.obj_reset_changes()
+    _db_create = staticmethod(db.migration_create)
+    _db_update = staticmethod(db.migration_update)
 
     def refresh(self):
         fresh = self.get_by_id(self._context, self.id)

@@ -78,9 +78,8 @@ class EvacuateTask(object):
         return self.instance
 
     def _revert(self):
-        self.reportclient.move_allocations(
-            self.migration.uuid, self.instance.uuid,
-            report.CONSUMER_INSTANCE)
+        self.reportclient.revert_allocation_for_migration(
+            self.migration.uuid, self.instance.uuid)
         self.instance.refresh()
         self.instance.task_state = None
         self.instance.vm_state = fields.VMState.ERROR

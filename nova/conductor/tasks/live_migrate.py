@@ -160,9 +160,8 @@ class LiveMigrationTask(object):
 
     def _revert(self, exc):
         try:
-            self.reportclient.move_allocations(
-                self.migration.uuid, self.instance.uuid,
-                report.CONSUMER_INSTANCE)
+            self.reportclient.revert_allocation_for_migration(
+                self.migration.uuid, self.instance.uuid)
         except exception.NovaException as move_exc:
             LOG.error('Could not give the allocation of migration %s back '
                       'to %s: %s', self.migration.uuid, self.instance.uuid,

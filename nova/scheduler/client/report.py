@@ -259,6 +259,18 @@ class SchedulerReportClient(object):
         LOG.info('Moved allocations of %s to %s (%s)', source_uuid,
                  target_uuid, target_type)
 
+    def revert_allocation_for_migration(self, migration_uuid,
+                                        instance_uuid):
+        """Give the source allocation a migration holds back to its
+        instance, replacing whatever the instance holds (its destination).
+
+        Does nothing when the migration holds nothing (already settled).
+        """
+        held = self.get_allocations_for_consumer(migration_uuid)
+        if held.get('allocations'):
+            self.move_allocations(migration_uuid, instance_uuid,
+                                  CONSUMER_INSTANCE)
+
     def delete_allocation_for_consumer(self, consumer_uuid):
         self._call('DELETE', '/allocations/%s' % consumer_uuid,
                    ok=(204, 404))

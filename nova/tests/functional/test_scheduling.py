@@ -213,6 +213,17 @@ class AllocationMoveTestCase(_Base):
         inst = self.client.get_allocations_for_consumer(self.instance.uuid)
         self.assertEqual('INSTANCE', inst['consumer_type'])
 
+    def test_revert_allocation_for_migration_is_idempotent(self):
+        dest = self._move_to_destination()
+        self.client.revert_allocation_for_migration(self.migration,
+                                                    self.instance.uuid)
+        self.assertEqual([self.source], self._holders(self.instance.uuid))
+        # A second revert (rollback after a failed revert) changes nothing.
+        self.client.revert_allocation_for_migration(self.migration,
+                                                    self.instance.uuid)
+        self.assertEqual([self.source], self._holders(self.instance.uuid))
+        self.assertEqual(0, self.placement.all_usages()[dest.host]['VCPU'])
+
     def test_generation_race_is_retried(self):
         """A concurrent write makes the first POST fail with 409.
 
