@@ -30,7 +30,12 @@ def host_conf(libvirt_opts=None, base=CONF):
     """
     conf = cfg.ConfigOpts()
     base_conf.register_opts(conf)
-    libvirt_conf.register_opts(conf)
+    # By group name, not the module's OptGroup: oslo.config copies a group
+    # object shallowly, so every ConfigOpts registered with it would share
+    # one per-option state -- overrides included -- and the last host's
+    # [libvirt] values would silently apply to every host.
+    conf.register_opts(libvirt_conf.ALL_OPTS,
+                       group=libvirt_conf.libvirt_group.name)
     conf([], project='nova', default_config_files=[])
     for opt in base_conf.ALL_OPTS:
         conf.set_override(opt.dest, getattr(base, opt.dest))
@@ -50,7 +55,8 @@ class Deployment(object):
         self.ctxt = ctxt
         self.reportclient = report_client
         self.compute_rpcapi = compute_rpcapi.ComputeAPI()
-        self.scheduler = scheduler_manager.SchedulerManager(report_client)
+        self.scheduler = scheduler_manager.SchedulerManager(
+            report_client, service_is_up=self.compute_rpcapi.is_up)
         self.conductor = conductor_manager.ComputeTaskManager(
             self.compute_rpcapi, self.scheduler, report_client)
         self.api = compute_api.API(self.scheduler, self.compute_rpcapi)

@@ -22,8 +22,11 @@ class Selection:
 
 class SchedulerManager(object):
 
-    def __init__(self, report_client):
+    def __init__(self, report_client, service_is_up=None):
         self.report_client = report_client
+        #: host name -> bool; hosts whose compute service is down are never
+        #: selected (None: every host counts as up).
+        self.service_is_up = service_is_up
 
     def find_candidates(self, ctxt, request_spec):
         """Hosts able to take the request, best first; nothing is claimed.
@@ -48,10 +51,14 @@ class SchedulerManager(object):
         names = {p['uuid']: p['name']
                  for p in self.report_client.get_providers()}
         candidates = []
+        down = set()
         for alloc_req in alloc_reqs:
             root = _root_of(alloc_req['allocations'], summaries)
             host = names.get(root)
             if host in request_spec.ignore_hosts:
+                continue
+            if self.service_is_up and not self.service_is_up(host):
+                down.add(host)
                 continue
             if (request_spec.requested_host
                     and host != request_spec.requested_host):
@@ -59,8 +66,11 @@ class SchedulerManager(object):
             candidates.append(Selection(host, root,
                                         alloc_req['allocations']))
         if not candidates:
-            raise exception.NoValidHost(reason=self._explain(
-                request_spec, resources, bool(alloc_reqs)))
+            reason = self._explain(request_spec, resources, bool(alloc_reqs))
+            if down:
+                reason += (' The compute service of %s is down.'
+                           % ', '.join(sorted(down)))
+            raise exception.NoValidHost(reason=reason)
         candidates.sort(key=lambda s: (-_free(summaries, s.provider_uuid,
                                               orc.MEMORY_MB), s.host))
         return candidates

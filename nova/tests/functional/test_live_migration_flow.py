@@ -42,6 +42,18 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         self.assertGreater(migration.memory_total, 0)
         self.assert_consistent()
 
+    def test_scheduler_skips_host_whose_service_is_down(self):
+        inst = self.cloud.boot(helpers.flavor(), host='src')
+        self.cloud.deployment.service_down('dst')
+        exc = self.assertRaises(exception.NoValidHost,
+                                self.cloud.conductor.live_migrate_instance,
+                                self.ctxt, inst)
+        self.assertIn('The compute service of dst is down.', str(exc))
+        inst.refresh()
+        self.assertEqual('src', inst.host)
+        self.cloud.deployment.service_up('dst')
+        self.assert_consistent()
+
     def test_forced_host_and_block_migration(self):
         inst = self.cloud.boot(helpers.flavor(), host='src')
         migration, outcome = self.cloud.conductor.live_migrate_instance(

@@ -27,3 +27,13 @@ class HostConfTestCase(test.NoDBTestCase):
     def test_bad_value(self):
         self.assertRaises(ValueError, deployment.host_conf,
                           {'live_migration_downtime': 'soon'})
+
+    def test_hosts_keep_their_own_values(self):
+        # Nothing is read before the second host is configured: values
+        # must not be shared through oslo.config's per-group option state.
+        first = deployment.host_conf({'live_migration_completion_timeout':
+                                      30})
+        second = deployment.host_conf({})
+        self.assertEqual(30, first.libvirt.live_migration_completion_timeout)
+        self.assertEqual(800,
+                         second.libvirt.live_migration_completion_timeout)
