@@ -73,9 +73,10 @@ class _MigrateCall(threading.Thread):
 
 
 class _Active(object):
-    def __init__(self, guest, monitor):
+    def __init__(self, guest, monitor, outcome):
         self.guest = guest
         self.monitor = monitor
+        self.outcome = outcome
         self.force = threading.Event()
 
     def take_force(self):
@@ -234,7 +235,7 @@ class LibvirtDriver(object):
         outcome = MigrationOutcome(
             status=fields.MigrationStatus.RUNNING,
             flags=migrate_flags.flag_names(flags), policy=policy.as_dict())
-        active = _Active(guest, monitor)
+        active = _Active(guest, monitor, outcome)
         self._active[instance.uuid] = active
         call = _MigrateCall(guest, self._host.migration_uri(
             dest_host, lv.live_migration_uri_template), flags, params)
@@ -374,6 +375,17 @@ class LibvirtDriver(object):
         if active is None:
             raise exception.NoActiveMigration(instance_uuid=instance.uuid)
         return active
+
+    def migration_progress(self, instance_uuid):
+        """(latest Sample or None, actions so far) of the migration of
+        ``instance_uuid`` running from this host, or None if none runs.
+        """
+        active = self._active.get(instance_uuid)
+        if active is None:
+            return None
+        samples = active.outcome.samples
+        return (samples[-1] if samples else None), list(
+            active.outcome.actions)
 
     def live_migration_force_complete(self, instance):
         """Ask the monitor to force the running migration to complete."""

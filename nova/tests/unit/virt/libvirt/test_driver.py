@@ -80,9 +80,23 @@ class RequestsTestCase(test.NoDBTestCase):
         monitor = migration.Monitor(0, migration.MonitorConfig(), True,
                                     False, 2)
         monitor.phase = phase
-        self.driver._active[_instance().uuid] = driver._Active(guest,
-                                                               monitor)
+        self.outcome = driver.MigrationOutcome(status='running', flags=[],
+                                               policy={})
+        self.driver._active[_instance().uuid] = driver._Active(
+            guest, monitor, self.outcome)
         return guest
+
+    def test_progress_of_running_migration(self):
+        self.assertIsNone(self.driver.migration_progress(_instance().uuid))
+        self._activate(migration.Phase.PRECOPY)
+        self.assertEqual((None, []),
+                         self.driver.migration_progress(_instance().uuid))
+        sample = driver.Sample(1.5, 10, 20, 2, 50, 0, 'PRECOPY')
+        decision = migration.Decision(migration.Action.SET_DOWNTIME, 50)
+        self.outcome.samples.append(sample)
+        self.outcome.actions.append((0.0, decision))
+        self.assertEqual((sample, [(0.0, decision)]),
+                         self.driver.migration_progress(_instance().uuid))
 
     def test_abort_refused_in_post_copy(self):
         guest = self._activate(migration.Phase.POSTCOPY)
