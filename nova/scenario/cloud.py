@@ -1,0 +1,114 @@
+"""The deployment a scenario describes, started inside this process.
+
+Hosts run on the simulated libvirt (one ``nova.sim`` network with a
+virtual clock; per-host memory, CPUs, versions, vPMEM namespaces and link
+bandwidths) unless the scenario gives every host a ``libvirt_uri``: then
+each compute service connects to that libvirtd and the clock is real.
+"""
+
+from nova import deployment
+from nova.sim import clock as sim_clock
+from nova.sim import libvirt as sim_libvirt
+from nova.virt.libvirt import host as libvirt_host
+
+GIB = 1024 ** 3
+SIM_DEFAULTS = {'memory_mb': 65536, 'vcpus': 32, 'disk_gb': 1024,
+                'libvirt_version': '9.0.0', 'qemu_version': '7.2.0'}
+
+
+def version_number(text):
+    """'9.0.0' as libvirt's 9000000."""
+    major, minor, micro = (int(part) for part in text.split('.'))
+    return major * 1000000 + minor * 1000 + micro
+
+
+def pmem_option(namespaces):
+    """[libvirt] pmem_namespaces for {label: [{name, size_gb}]}."""
+    return ['%s:%s' % (label, '|'.join(ns['name'] for ns in spaces))
+            for label, spaces in namespaces.items()]
+
+
+class Cloud(object):
+    """Compute hosts, their hypervisors and the clock of one run."""
+
+    def __init__(self, scenario, ctxt, report_client):
+        self.scenario = scenario
+        self.hosts = scenario['hosts']
+        self.real = all('libvirt_uri' in spec for spec in self.hosts.values())
+        self.deployment = deployment.Deployment(ctxt, report_client)
+        self.network = None
+        if self.real:
+            self.clock = sim_clock.RealClock()
+        else:
+            self.network = sim_libvirt.Network(sim_clock.VirtualClock())
+            self.clock = self.network.clock
+
+    def uri(self, name):
+        spec = self.hosts[name]
+        return spec.get('libvirt_uri') or 'sim://%s/system' % name
+
+    def start(self):
+        if self.network is not None:
+            sim_libvirt.set_network(self.network)
+            for name, spec in self.hosts.items():
+                self._add_sim_host(name, spec)
+            for link in self.scenario.get('links') or []:
+                self.network.set_link_bandwidth(*link['hosts'],
+                                                link['bandwidth_mbps'])
+        for name, spec in self.hosts.items():
+            opts = dict(spec.get('libvirt') or {})
+            if spec.get('pmem_namespaces'):
+                opts['pmem_namespaces'] = pmem_option(
+                    spec['pmem_namespaces'])
+            self.deployment.add_compute(name, uri=self.uri(name),
+                                        libvirt_opts=opts)
+
+    def _add_sim_host(self, name, spec):
+        spec = dict(SIM_DEFAULTS, **spec)
+        namespaces = [(ns['name'], int(ns['size_gb'] * GIB))
+                      for spaces in (spec.get('pmem_namespaces') or {}
+                                     ).values()
+                      for ns in spaces]
+        sim_host = self.network.add_host(
+            self.uri(name), name,
+            lib_version=version_number(spec['libvirt_version']),
+            qemu_version=version_number(spec['qemu_version']),
+            memory_mb=spec['memory_mb'], cpus=spec['vcpus'],
+            pmem_namespaces=namespaces or None)
+        sim_host.disk_gb = spec['disk_gb']
+
+    def close(self):
+        if self.network is not None:
+            self.network.fail_all_jobs('the scenario run ended')
+            sim_libvirt.set_network(None)
+
+    # -- what the scenario does to hosts and guests ----------------------
+
+    def set_workload(self, instance_uuid, host, workload):
+        """Give a simulated guest a workload (nova.sim.model.Workload)."""
+        conn = libvirt_host.Host(self.uri(host)).get_connection()
+        conn.lookupByUUIDString(instance_uuid).simSetWorkload(workload)
+
+    def fail_host(self, name):
+        """The host dies (its guests crash) and its service goes down."""
+        self.network.fail_host(self.uri(name))
+        self.deployment.service_down(name)
+
+    def restore_host(self, name):
+        """The host comes back; its service starts and cleans up."""
+        self.network.restore_host(self.uri(name))
+        self.deployment.service_up(name)
+
+    def drop_link(self, src, dst, seconds):
+        self.network.drop_link(self.uri(src), self.uri(dst), seconds)
+
+    def pmem_owners(self):
+        """{host: {namespace: owner}} of the simulated vPMEM devices."""
+        if self.network is None:
+            return None
+        owners = {}
+        for name in self.hosts:
+            sim_host = self.network.find_host(self.uri(name))
+            owners[name] = {ns.name: sim_host.pmem.owner(ns.devpath)
+                            for ns in sim_host.pmem.namespaces}
+        return owners
