@@ -134,6 +134,20 @@ once only.
 
 connection_opts = [
     cfg.StrOpt(
+        'virt_type',
+        default='kvm',
+        choices=[
+            ('kvm', 'Hardware-accelerated guests (needs ``/dev/kvm``).'),
+            ('qemu', 'Guests emulated by QEMU in software (TCG): slow, but '
+                     'runs where KVM does not, for example inside a VM '
+                     'without nested virtualization.'),
+        ],
+        help="""
+The domain type of the guests this host defines (``<domain type=...>``).
+
+The simulated hypervisor (``sim://`` URIs) accepts either and ignores it.
+"""),
+    cfg.StrOpt(
         'connection_uri',
         default='',
         help="""
@@ -142,6 +156,20 @@ The libvirt URI of this host's hypervisor.
 Empty means ``qemu:///system``.  A URI whose scheme is ``sim`` (for example
 ``sim://compute1/system``) selects the simulated hypervisor shipped in
 ``nova.sim``, on which the embedded deployment and the tests run.
+"""),
+    cfg.HostAddressOpt(
+        'live_migration_inbound_addr',
+        help="""
+The address other hosts send live-migration traffic to when this host is
+the destination.
+
+When set, the memory stream of an incoming migration goes to
+``tcp://<address>`` (libvirt's ``migrate_uri`` parameter) and QEMU on this
+host listens on this address (``listen_address``), instead of whatever the
+destination's host name resolves to.  Use it to keep migrations on a
+dedicated network, or, with ``127.0.0.1``, between two libvirt daemons on
+one machine (libvirt refuses a local address in ``qemu.conf``'s
+``migration_host``, but accepts it per migration).
 """),
     cfg.StrOpt(
         'live_migration_uri_template',
@@ -152,6 +180,33 @@ destination's, with ``%s`` replaced by the destination host name.
 
 Empty means ``qemu+tcp://%s/system`` for real libvirt and
 ``sim://%s/system`` for the simulated one.
+"""),
+]
+
+boot_opts = [
+    cfg.StrOpt(
+        'guest_kernel',
+        default='',
+        help="""
+Path of a kernel, on this host, that guests boot directly (``<os><kernel>``)
+instead of booting from a disk.
+
+Empty (the default) means guests have no direct-boot kernel.  When set, the
+kernel command line is ``console=ttyS0`` followed by the image property
+``os_command_line`` of the instance, if any.  The lab that runs the
+real-libvirt tests uses it to boot a small Linux guest without any disk
+image.  (On a real hypervisor every guest's first serial port is appended
+to ``console.log`` in the instance's directory,
+``<state_path>/instances/<uuid>``, whether it boots directly or not.)
+"""),
+    cfg.StrOpt(
+        'guest_initrd',
+        default='',
+        help="""
+Path of an initial ramdisk, on this host, given to guests booted with
+``guest_kernel`` (``<os><initrd>``).
+
+Ignored unless ``guest_kernel`` is set.
 """),
 ]
 
@@ -189,7 +244,8 @@ always saved at once.
 """),
 ]
 
-ALL_OPTS = connection_opts + live_migration_opts + monitor_opts + pmem_opts
+ALL_OPTS = (connection_opts + live_migration_opts + monitor_opts +
+            pmem_opts + boot_opts)
 
 
 def register_opts(conf):

@@ -16,7 +16,8 @@ class ImageMetaProps(base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Added compute_live_migration_auto_converge
     # Version 1.2: Added compute_live_migration_post_copy
-    VERSION = '1.2'
+    # Version 1.3: Added os_command_line
+    VERSION = '1.3'
 
     fields = {
         'hw_machine_type': fields.StringField(),
@@ -25,11 +26,15 @@ class ImageMetaProps(base.NovaObject):
             fields.StrictFlexibleBooleanField(),
         'compute_live_migration_post_copy':
             fields.StrictFlexibleBooleanField(),
+        # Appended to the kernel command line of a guest booted directly
+        # from a kernel ([libvirt] guest_kernel).
+        'os_command_line': fields.StringField(),
     }
 
     _ADDED_IN = {
         'compute_live_migration_auto_converge': (1, 1),
         'compute_live_migration_post_copy': (1, 2),
+        'os_command_line': (1, 3),
     }
 
     def obj_make_compatible(self, primitive, target_version):

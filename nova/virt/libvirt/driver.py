@@ -6,6 +6,7 @@ in migration.py; host.py and guest.py are the only code calling libvirt.
 """
 
 import dataclasses
+import os
 import threading
 
 from oslo_log import log as logging
@@ -27,6 +28,9 @@ POLL_INTERVAL = 0.5
 #: Real seconds to wait for libvirt's migrate call to return once the
 #: job is over (or after an emergency abort).
 JOIN_TIMEOUT = 30
+#: Kernel command line of a directly booted guest, before the image's
+#: os_command_line.
+BASE_CMDLINE = 'console=ttyS0'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +58,8 @@ class MigrationOutcome:
     iterations: int = 0
     actions: list = dataclasses.field(default_factory=list)
     samples: list = dataclasses.field(default_factory=list)
+    #: The last statistics of the running job (a JobInfo).
+    last_info: object = dataclasses.field(default=None, repr=False)
 
 
 class _MigrateCall(threading.Thread):
@@ -132,13 +138,39 @@ class LibvirtDriver(object):
 
     # -- guests -------------------------------------------------------------
 
+    def instance_dir(self, instance):
+        """The instance's directory: ``state_path``/instances/<uuid>."""
+        return os.path.join(self._conf.state_path, 'instances',
+                            instance.uuid)
+
+    def console_log_path(self, instance):
+        """Where the guest's serial console is written (real hosts)."""
+        return os.path.join(self.instance_dir(instance), 'console.log')
+
+    def _boot_options(self, instance):
+        """guest_xml's direct-boot and console arguments."""
+        lv = self._conf.libvirt
+        options = {'virt_type': lv.virt_type}
+        if not self._host.simulated:
+            # The simulated hypervisor has no file system to write to.
+            os.makedirs(self.instance_dir(instance), exist_ok=True)
+            options['console_log'] = self.console_log_path(instance)
+        if lv.guest_kernel:
+            extra = instance.image_meta.properties.get('os_command_line')
+            options.update(kernel=lv.guest_kernel,
+                           initrd=lv.guest_initrd or None,
+                           cmdline=' '.join(filter(None, (BASE_CMDLINE,
+                                                          extra))))
+        return options
+
     def spawn(self, instance):
         """Define and start the instance's domain (with its vPMEM)."""
         resources = instance.resources
         xml = vpmem_xml.guest_xml(
             instance.uuid, 'instance-%s' % instance.uuid[:8],
             instance.flavor.memory_mb, instance.flavor.vcpus,
-            vpmems=resources.vpmems if resources else ())
+            vpmems=resources.vpmems if resources else (),
+            **self._boot_options(instance))
         return self._host.define_guest(xml)
 
     def destroy(self, instance):
@@ -184,7 +216,7 @@ class LibvirtDriver(object):
         new = ctx.new_resources.vpmems if ctx and ctx.new_resources else []
         if not old and not new:
             return None
-        xml = self._host.get_guest(instance).get_xml_desc()
+        xml = self._host.get_guest(instance).get_xml_desc(migratable=True)
         return vpmem_xml.destination_xml(instance.uuid, xml, old, new)
 
     # -- per-instance policy ----------------------------------------------
@@ -207,24 +239,51 @@ class LibvirtDriver(object):
 
     # -- running a migration ----------------------------------------------
 
+    @property
+    def live_migration_inbound_addr(self):
+        """Where other hosts send migration traffic for this host (or
+        None); the source passes it to live_migration() as
+        ``target_connect_addr``.
+        """
+        return self._conf.libvirt.live_migration_inbound_addr
+
+    @staticmethod
+    def migration_params(bandwidth=0, dest_xml=None,
+                         target_connect_addr=None):
+        """migrateToURI3's typed parameters (libvirt's names)."""
+        params = {}
+        if bandwidth:
+            params['bandwidth'] = bandwidth
+        if dest_xml:
+            params['destination_xml'] = dest_xml
+        if target_connect_addr:
+            addr = target_connect_addr
+            if ':' in addr and not addr.startswith('['):
+                addr = '[%s]' % addr  # an IPv6 address in a URI
+            params['migrate_uri'] = 'tcp://%s' % addr
+            params['listen_address'] = target_connect_addr
+        return params
+
     def live_migration(self, instance, dest_host, migration_obj,
                        block_migration=False, copied_disk_gb=(),
-                       dest_xml=None, on_progress=None):
+                       dest_xml=None, on_progress=None,
+                       target_connect_addr=None):
         """Migrate ``instance`` to ``dest_host``; returns MigrationOutcome.
 
         Returns once the migration completed, failed or was cancelled; the
         Migration object carries the final status and byte counts and is
         handed to ``on_progress`` whenever it should be saved.
+        ``target_connect_addr`` is the destination's
+        ``live_migration_inbound_addr``: the memory stream goes there.
         """
         guest = self._host.get_guest(instance)
         policy = self.migration_policy(instance, paused=guest.is_paused())
         flags = migrate_flags.migration_flags(policy, block_migration)
         lv = self._conf.libvirt
-        params = {}
-        if lv.live_migration_bandwidth:
-            params['bandwidth'] = lv.live_migration_bandwidth
-        if dest_xml:
-            params['destination_xml'] = dest_xml
+        params = self.migration_params(lv.live_migration_bandwidth,
+                                       dest_xml, target_connect_addr)
+        dest_uri = self._host.migration_uri(dest_host,
+                                            lv.live_migration_uri_template)
         clock = self._host.clock
         start = clock.now()
         monitor = migration.Monitor(
@@ -237,8 +296,7 @@ class LibvirtDriver(object):
             flags=migrate_flags.flag_names(flags), policy=policy.as_dict())
         active = _Active(guest, monitor, outcome)
         self._active[instance.uuid] = active
-        call = _MigrateCall(guest, self._host.migration_uri(
-            dest_host, lv.live_migration_uri_template), flags, params)
+        call = _MigrateCall(guest, dest_uri, flags, params)
         LOG.info('Live migrating %s to %s with %s', instance.uuid,
                  dest_host, ', '.join(outcome.flags))
         try:
@@ -258,8 +316,25 @@ class LibvirtDriver(object):
                 raise
         finally:
             self._active.pop(instance.uuid, None)
+        info = self._final_job_info(instance, dest_uri, call, info, outcome)
         return self._finish(active, call, info, migration_obj, on_progress,
                             outcome)
+
+    def _final_job_info(self, instance, dest_uri, call, info, outcome):
+        """The finished job's statistics.
+
+        Real libvirt forgets a migrated domain on the source (and with it
+        the job's statistics): after a completed migration they are read
+        from the destination; failing that (or when libvirt kept nothing
+        of a failed job) the last running sample stands in for them.
+        """
+        if info.data_total:
+            return info
+        if call.error is None:
+            final = self._host.completed_job_info(dest_uri, instance.uuid)
+            if final is not None and final.data_total:
+                return final
+        return outcome.last_info or info
 
     def _watch(self, active, call, clock, start, migration_obj,
                on_progress, outcome):
@@ -271,10 +346,12 @@ class LibvirtDriver(object):
             info = guest.get_job_info()
             if info.is_active:
                 seen_active = True
+                outcome.last_info = info
                 for decision in monitor.step(
                         now, info, force_requested=active.take_force()):
                     phase = monitor.phase
-                    self._apply(guest, decision)
+                    if not self._apply_unless_over(guest, decision):
+                        break
                     monitor.record(decision)
                     outcome.actions.append((round(now - start, 3), decision))
                     if decision.action is migration.Action.SET_DOWNTIME:
@@ -293,6 +370,23 @@ class LibvirtDriver(object):
                 call.join(JOIN_TIMEOUT)
                 return guest.get_job_info()
             clock.sleep(POLL_INTERVAL)
+
+    def _apply_unless_over(self, guest, decision):
+        """Apply a decision; False if the job ended before it could be.
+
+        Between two looks a migration can finish (real libvirt then
+        forgets the source domain at once): a call failing then is no
+        monitor failure.
+        """
+        try:
+            self._apply(guest, decision)
+        except exception.LibvirtCallFailed:
+            if guest.get_job_info().is_active:
+                raise
+            LOG.info('Migration of %s ended before %s could be applied',
+                     guest.uuid, decision.action.name)
+            return False
+        return True
 
     @staticmethod
     def _apply(guest, decision):

@@ -26,8 +26,13 @@ class Guest(object):
     def _call(self, what, fn, *args):
         return self._host.call(what, fn, *args)
 
-    def get_xml_desc(self):
-        return self._call('XMLDesc', self._domain.XMLDesc, 0)
+    def get_xml_desc(self, migratable=False):
+        """The domain XML; ``migratable``: as a destination must get it
+        (without what only this host's running QEMU has, such as the CPU
+        check libvirt filled in).
+        """
+        flags = self._lv.VIR_DOMAIN_XML_MIGRATABLE if migratable else 0
+        return self._call('XMLDesc', self._domain.XMLDesc, flags)
 
     def is_paused(self):
         state, _reason = self._call('state', self._domain.state, 0)
@@ -68,21 +73,40 @@ class Guest(object):
             stats = self._domain.jobStats(
                 self._lv.VIR_DOMAIN_JOB_STATS_COMPLETED)
         except self._lv.libvirtError as exc:
-            if exc.get_error_code() != self._lv.VIR_ERR_NO_DOMAIN:
-                raise exception.LibvirtCallFailed(
-                    operation='jobStats', code=exc.get_error_code(),
-                    reason=exc.get_error_message())
-            # The source domain is gone: the migration finished.
-            return job.JobInfo(type=job.JOB_COMPLETED)
+            code = exc.get_error_code()
+            if code == self._lv.VIR_ERR_NO_DOMAIN or (
+                    code == self._lv.VIR_ERR_OPERATION_INVALID
+                    and not self._domain_active()):
+                # The source domain is gone, or (real libvirt, just after
+                # the switch-over) stopped and about to go: the migration
+                # finished.
+                return job.JobInfo(type=job.JOB_COMPLETED)
+            raise exception.LibvirtCallFailed(
+                operation='jobStats', code=code,
+                reason=exc.get_error_message())
         return job.JobInfo.from_stats(stats)
 
+    def _domain_active(self):
+        try:
+            return bool(self._domain.isActive())
+        except self._lv.libvirtError:
+            return False
+
     def migrate(self, dest_uri, flags, params):
-        """Start a live migration; blocks until libvirt says it ended."""
-        self._call('migrateToURI3', self._domain.migrateToURI3, dest_uri,
-                   dict(params), int(flags))
+        """Start a live migration; blocks until libvirt says it ended.
+
+        The call runs over a connection of its own (see
+        Host.own_domain_handle), so that the monitor's calls get through
+        while it blocks.
+        """
+        def call():
+            with self._host.own_domain_handle(self.uuid) as domain:
+                domain.migrateToURI3(dest_uri, dict(params), int(flags))
+        self._call('migrateToURI3', call)
 
     def abort_job(self):
-        self._call('abortJob', self._domain.abortJob, 0)
+        # libvirt-python's abortJob() takes no flags argument.
+        self._call('abortJob', self._domain.abortJob)
 
     def migrate_configure_max_downtime(self, milliseconds):
         self._call('migrateSetMaxDowntime', self._domain.migrateSetMaxDowntime,

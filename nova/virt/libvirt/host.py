@@ -4,6 +4,7 @@ With guest.py, the only code that calls libvirt.  A ``sim://`` URI selects
 the simulator in nova.sim; anything else imports libvirt-python.
 """
 
+import contextlib
 import shutil
 import urllib.parse
 
@@ -13,6 +14,7 @@ from oslo_utils import importutils
 
 from nova import exception
 from nova.virt.libvirt import guest as libvirt_guest
+from nova.virt.libvirt import job
 
 LOG = logging.getLogger(__name__)
 
@@ -44,12 +46,20 @@ def libvirt_module_for(uri):
     if is_simulated(uri):
         return importutils.import_module('nova.sim.libvirt')
     try:
-        return importutils.import_module('libvirt')
+        module = importutils.import_module('libvirt')
     except ImportError:
         raise exception.HypervisorUnavailable(
             uri=uri, reason='the libvirt-python package is not installed '
                             '(pip install libvirt-python; it needs '
                             'libvirt-dev to build)')
+    # libvirt prints every error on stderr unless a handler takes it; the
+    # errors reach the caller as libvirtError (and so as typed errors).
+    module.registerErrorHandler(_ignore_libvirt_error, None)
+    return module
+
+
+def _ignore_libvirt_error(_ctxt, _error):
+    pass
 
 
 def version_tuple(number):
@@ -149,6 +159,53 @@ class Host(object):
                 operation='lookupByUUIDString', code=exc.get_error_code(),
                 reason=exc.get_error_message())
         return libvirt_guest.Guest(domain, self)
+
+    @contextlib.contextmanager
+    def own_domain_handle(self, uuid):
+        """Domain ``uuid`` over a connection of its own, for one long call.
+
+        libvirt's client multiplexes the calls of threads sharing a
+        connection; with libvirt 9.0 a call made while ``migrateToURI3``
+        blocked on the same connection was seen to wait until the
+        migration had ended, so the monitor could neither tune nor abort
+        it.  The migrate call therefore gets its own connection (closed
+        afterwards).  The simulated hypervisor has no such limit and keeps
+        the shared one.  libvirtError propagates.
+        """
+        if self.simulated:
+            yield self.get_connection().lookupByUUIDString(uuid)
+            return
+        conn = self.libvirt.open(self.uri)
+        try:
+            yield conn.lookupByUUIDString(uuid)
+        finally:
+            try:
+                conn.close()
+            except self.libvirt.libvirtError:
+                pass
+
+    def completed_job_info(self, uri, uuid):
+        """The last completed job of domain ``uuid`` on the hypervisor at
+        ``uri`` (a JobInfo), or None when it cannot be read.
+
+        After a live migration the source forgets the domain; the
+        destination keeps the statistics of the job that brought it.
+        """
+        lv = self.libvirt
+        try:
+            conn = lv.openReadOnly(uri)
+            try:
+                # KEEP_COMPLETED: reading them must not erase them.
+                stats = conn.lookupByUUIDString(uuid).jobStats(
+                    lv.VIR_DOMAIN_JOB_STATS_COMPLETED |
+                    lv.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)
+            finally:
+                conn.close()
+        except lv.libvirtError as exc:
+            LOG.debug('No completed job statistics for %s at %s: %s',
+                      uuid, uri, exc)
+            return None
+        return job.JobInfo.from_stats(stats)
 
     def list_guest_uuids(self):
         """UUIDs of every domain this hypervisor knows (running or not)."""

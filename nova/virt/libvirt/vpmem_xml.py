@@ -134,15 +134,20 @@ def nvdimm_element(device):
     return memory
 
 
-def guest_xml(uuid, name, memory_mb, vcpus, vpmems=()):
+def guest_xml(uuid, name, memory_mb, vcpus, vpmems=(), virt_type='qemu',
+              kernel=None, initrd=None, cmdline=None, console_log=None):
     """A QEMU domain XML; with vPMEM devices, one nvdimm for each.
 
     nvdimms need memory hotplug slots (``<maxMemory>``, whose size covers
-    the RAM and all namespaces) and a guest NUMA cell.
+    the RAM and all namespaces) and a guest NUMA cell.  ``virt_type`` is
+    the domain type (``qemu`` or ``kvm``).  With ``kernel`` the guest boots
+    that kernel directly (with ``initrd`` and ``cmdline`` when given);
+    with ``console_log`` its first serial port is appended to that file,
+    which survives a live migration when both hosts see the same path.
     """
     vpmems = list(vpmems)
     memory_kib = memory_mb * 1024
-    domain = etree.Element('domain', type='qemu')
+    domain = etree.Element('domain', type=virt_type)
     etree.SubElement(domain, 'name').text = name
     etree.SubElement(domain, 'uuid').text = uuid
     if vpmems:
@@ -152,12 +157,22 @@ def guest_xml(uuid, name, memory_mb, vcpus, vpmems=()):
     etree.SubElement(domain, 'vcpu').text = str(vcpus)
     os_elem = etree.SubElement(domain, 'os')
     etree.SubElement(os_elem, 'type').text = 'hvm'
+    if kernel:
+        etree.SubElement(os_elem, 'kernel').text = kernel
+        if initrd:
+            etree.SubElement(os_elem, 'initrd').text = initrd
+        if cmdline:
+            etree.SubElement(os_elem, 'cmdline').text = cmdline
     etree.SubElement(etree.SubElement(domain, 'features'), 'acpi')
     if vpmems:
         numa = etree.SubElement(etree.SubElement(domain, 'cpu'), 'numa')
         etree.SubElement(numa, 'cell', id='0', cpus='0-%d' % (vcpus - 1),
                          memory=str(memory_kib), unit='KiB')
     devices = etree.SubElement(domain, 'devices')
+    if console_log:
+        serial = etree.SubElement(devices, 'serial', type='file')
+        etree.SubElement(serial, 'source', path=console_log, append='on')
+        etree.SubElement(serial, 'target', port='0')
     for device in vpmems:
         devices.append(nvdimm_element(device))
     return etree.tostring(domain, encoding='unicode', pretty_print=True)

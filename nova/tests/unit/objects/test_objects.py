@@ -17,7 +17,7 @@ OBJECT_HASHES = {
     'ComputeNode': '1.1-bd4f3afd8d8e1377557801a9e72b6b0a',
     'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
-    'ImageMetaProps': '1.2-c36a452eb6ae75579e5bbbc62f37a9be',
+    'ImageMetaProps': '1.3-45fff1488929219a7d3069e6823ecd98',
     'Instance': '1.1-a3af5fa41f098efd375625859b915afb',
     'InstanceNUMACell': '1.0-8cae6d80837793f7a81576355a1dd6b9',
     'InstanceNUMATopology': '1.0-c63fad38be73b6afd04715c9c1b29220',
@@ -51,6 +51,7 @@ class ImageMetaPropsTestCase(test.NoDBTestCase):
             'compute_live_migration_auto_converge': 'false',
             'compute_live_migration_post_copy': 'yes',
             'hw_disk_bus': 'virtio',
+            'os_command_line': 'console=ttyS0 dirty_mb=64',
             'unknown_property': 'ignored'})
 
     def test_from_dict(self):
@@ -70,6 +71,8 @@ class ImageMetaPropsTestCase(test.NoDBTestCase):
         props = self._props()
         data = lambda v: props.obj_to_primitive(target_version=v)[
             'nova_object.data']
+        self.assertIn('os_command_line', data('1.3'))
+        self.assertNotIn('os_command_line', data('1.2'))
         self.assertIn('compute_live_migration_post_copy', data('1.2'))
         self.assertIn('compute_live_migration_auto_converge', data('1.1'))
         self.assertNotIn('compute_live_migration_post_copy', data('1.1'))
@@ -88,6 +91,7 @@ class ImageMetaPropsTestCase(test.NoDBTestCase):
         again = instance.image_meta.properties
         self.assertIs(True, again.compute_live_migration_post_copy)
         self.assertIs(False, again.compute_live_migration_auto_converge)
+        self.assertEqual('console=ttyS0 dirty_mb=64', again.os_command_line)
         self.assertFalse(instance.is_paused)
 
 

@@ -1,4 +1,8 @@
+import os
 from unittest import mock
+
+import fixtures
+from lxml import etree
 
 from nova.compute import provider_tree
 from nova import exception
@@ -7,6 +11,7 @@ from nova.objects import fields
 from nova import test
 from nova.virt.libvirt import driver
 from nova.virt.libvirt import host
+from nova.virt.libvirt import job
 from nova.virt.libvirt import migration
 
 AC = 'COMPUTE_MIGRATE_AUTO_CONVERGE'
@@ -143,3 +148,126 @@ class HostModuleTestCase(test.NoDBTestCase):
                                     host.libvirt_module_for,
                                     'qemu:///system')
         self.assertIn('libvirt-python', str(exc))
+
+
+class SpawnTestCase(test.NoDBTestCase):
+
+    def _spawn(self, simulated, image_props=None, **libvirt_opts):
+        self.flags(state_path=self.useFixture(
+            fixtures.TempDir()).path)
+        self.flags(group='libvirt', **libvirt_opts)
+        fake_host = mock.Mock(spec=host.Host)
+        fake_host.simulated = simulated
+        inst = _instance()
+        inst.resources = None
+        inst.system_metadata = {'image_%s' % k: v
+                                for k, v in (image_props or {}).items()}
+        drv = driver.LibvirtDriver(fake_host)
+        drv.spawn(inst)
+        xml = fake_host.define_guest.call_args[0][0]
+        return drv, inst, etree.fromstring(xml)
+
+    def test_direct_boot_with_image_command_line(self):
+        drv, inst, root = self._spawn(
+            False, {'os_command_line': 'quiet dirty_mb=64'},
+            virt_type='qemu', guest_kernel='/lab/vmlinux',
+            guest_initrd='/lab/initrd.gz')
+        self.assertEqual('qemu', root.get('type'))
+        self.assertEqual('/lab/vmlinux', root.findtext('os/kernel'))
+        self.assertEqual('/lab/initrd.gz', root.findtext('os/initrd'))
+        self.assertEqual('console=ttyS0 quiet dirty_mb=64',
+                         root.findtext('os/cmdline'))
+        console = drv.console_log_path(inst)
+        self.assertEqual(os.path.join(drv.instance_dir(inst),
+                                      'console.log'), console)
+        self.assertEqual(console,
+                         root.find('devices/serial/source').get('path'))
+        self.assertTrue(os.path.isdir(drv.instance_dir(inst)))
+
+    def test_default_is_kvm_without_kernel(self):
+        drv, inst, root = self._spawn(False)
+        self.assertEqual('kvm', root.get('type'))
+        self.assertIsNone(root.find('os/kernel'))
+        self.assertIsNotNone(root.find('devices/serial'))
+
+    def test_simulated_host_gets_no_console_file(self):
+        drv, inst, root = self._spawn(True, guest_kernel='/lab/vmlinux')
+        self.assertEqual('console=ttyS0', root.findtext('os/cmdline'))
+        self.assertIsNone(root.find('devices/serial'))
+        self.assertFalse(os.path.exists(drv.instance_dir(inst)))
+
+
+class MigrationParamsTestCase(test.NoDBTestCase):
+
+    def test_params(self):
+        params = driver.LibvirtDriver.migration_params
+        self.assertEqual({}, params())
+        self.assertEqual({'bandwidth': 10, 'destination_xml': '<x/>',
+                          'migrate_uri': 'tcp://127.0.0.1',
+                          'listen_address': '127.0.0.1'},
+                         params(10, '<x/>', '127.0.0.1'))
+        self.assertEqual('tcp://[fd00::2]',
+                         params(target_connect_addr='fd00::2')['migrate_uri'])
+
+    def test_inbound_addr_option(self):
+        self.flags(group='libvirt', live_migration_inbound_addr='10.0.0.2')
+        self.assertEqual('10.0.0.2', driver.LibvirtDriver(
+            mock.Mock(spec=host.Host)).live_migration_inbound_addr)
+
+
+class FinalJobInfoTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.host = mock.Mock(spec=host.Host)
+        self.driver = driver.LibvirtDriver(self.host)
+        self.outcome = driver.MigrationOutcome('running', [], {})
+        self.outcome.last_info = job.JobInfo(type=job.JOB_UNBOUNDED,
+                                             data_total=5, time_elapsed=4)
+        self.call = mock.Mock(error=None)
+
+    def _final(self, info):
+        return self.driver._final_job_info(_instance(), 'dest-uri',
+                                           self.call, info, self.outcome)
+
+    def test_source_statistics_win(self):
+        info = job.JobInfo(type=job.JOB_COMPLETED, data_total=9)
+        self.assertIs(info, self._final(info))
+        self.host.completed_job_info.assert_not_called()
+
+    def test_destination_statistics_after_real_migration(self):
+        dest = job.JobInfo(type=job.JOB_COMPLETED, data_total=9)
+        self.host.completed_job_info.return_value = dest
+        self.assertIs(dest, self._final(job.JobInfo(type=job.JOB_COMPLETED)))
+        self.host.completed_job_info.assert_called_once_with(
+            'dest-uri', _instance().uuid)
+
+    def test_last_sample_when_nothing_else(self):
+        self.host.completed_job_info.return_value = job.JobInfo()
+        self.assertIs(self.outcome.last_info,
+                      self._final(job.JobInfo(type=job.JOB_COMPLETED)))
+        self.call.error = exception.LibvirtCallFailed(
+            operation='migrateToURI3', code=78, reason='aborted',
+            aborted=True)
+        self.host.completed_job_info.reset_mock()
+        self.assertIs(self.outcome.last_info,
+                      self._final(job.JobInfo(type=job.JOB_CANCELLED)))
+        self.host.completed_job_info.assert_not_called()
+
+
+class ApplyRaceTestCase(test.NoDBTestCase):
+
+    def test_call_failing_because_the_job_ended_is_not_a_bug(self):
+        guest = mock.Mock()
+        guest.migrate_configure_max_downtime.side_effect = (
+            exception.LibvirtCallFailed(operation='migrateSetMaxDowntime',
+                                        code=42, reason='Domain not found'))
+        guest.get_job_info.return_value = job.JobInfo(
+            type=job.JOB_COMPLETED)
+        drv = driver.LibvirtDriver(mock.Mock(spec=host.Host))
+        decision = migration.Decision(migration.Action.SET_DOWNTIME, 50)
+        self.assertFalse(drv._apply_unless_over(guest, decision))
+        guest.get_job_info.return_value = job.JobInfo(
+            type=job.JOB_UNBOUNDED)
+        self.assertRaises(exception.LibvirtCallFailed,
+                          drv._apply_unless_over, guest, decision)

@@ -82,6 +82,29 @@ class NvdimmElementTestCase(test.NoDBTestCase):
 
 class GuestXmlTestCase(test.NoDBTestCase):
 
+    def test_direct_boot_and_console_file(self):
+        xml = vpmem_xml.guest_xml(
+            UUID, 'vm1', 256, 1, virt_type='kvm', kernel='/k/vmlinux',
+            initrd='/k/initrd.gz', cmdline='console=ttyS0 quiet',
+            console_log='/state/instances/%s/console.log' % UUID)
+        root = etree.fromstring(xml)
+        self.assertEqual('kvm', root.get('type'))
+        self.assertEqual('/k/vmlinux', root.findtext('os/kernel'))
+        self.assertEqual('/k/initrd.gz', root.findtext('os/initrd'))
+        self.assertEqual('console=ttyS0 quiet', root.findtext('os/cmdline'))
+        serial = root.find('devices/serial')
+        self.assertEqual('file', serial.get('type'))
+        self.assertEqual({'path': '/state/instances/%s/console.log' % UUID,
+                          'append': 'on'}, dict(serial.find('source').attrib))
+        self.assertEqual('0', serial.find('target').get('port'))
+
+    def test_no_kernel_no_boot_elements(self):
+        root = etree.fromstring(vpmem_xml.guest_xml(
+            UUID, 'vm1', 256, 1, initrd='/k/initrd.gz', cmdline='x'))
+        for tag in ('os/kernel', 'os/initrd', 'os/cmdline',
+                    'devices/serial'):
+            self.assertIsNone(root.find(tag), tag)
+
     def test_without_vpmems(self):
         xml = vpmem_xml.guest_xml(UUID, 'vm1', 2048, 4)
         root = etree.fromstring(xml)
