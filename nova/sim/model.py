@@ -12,7 +12,8 @@ size: dS = (W - S) (1 - exp(-w dt / W)) plus a linear cold part.  When the
 current pass is sent the dirty set becomes the next pass (a bitmap sync,
 which counts an iteration).  As soon as the data still to send fits in
 bandwidth x max downtime the guest is stopped and the rest is copied: the
-downtime is the fixed switchover cost plus remaining / bandwidth.
+downtime is the fixed switchover cost plus remaining / link bandwidth (as
+QEMU, the final copy ignores the migration's bandwidth cap).
 
 Auto-converge throttles the guest's vCPUs (20 %, then +10 % per trigger,
 at most 99 %); only the CPU-bound share of the writes slows down.  Post-copy
@@ -165,7 +166,7 @@ class MigrationModel(object):
                  auto_converge_increment=AUTO_CONVERGE_INCREMENT,
                  postcopy_bandwidth_mbps=0.0,
                  switchover_cost_ms=SWITCHOVER_COST_MS,
-                 keepalive_timeout=KEEPALIVE_TIMEOUT_S):
+                 keepalive_timeout=KEEPALIVE_TIMEOUT_S, setup_time_s=0.0):
         self.workload = workload
         self.ram_mb = float(workload.ram_mb)
         self.link_bandwidth = float(bandwidth_mbps)
@@ -182,6 +183,14 @@ class MigrationModel(object):
         self.keepalive_timeout = float(keepalive_timeout)
 
         self.elapsed = 0.0
+        # Time before the first page moves (starting the destination's
+        # QEMU and connecting): nothing is sent, the clock runs.
+        self._setup_left = max(0.0, float(setup_time_s))
+        # Bitmap syncs QEMU makes that this model's passes do not show
+        # (the one inside the final stop-and-copy, the one that precedes
+        # a switch-over in the middle of a pass): its iteration count
+        # includes them.
+        self._extra_syncs = 0
         self.reason = None
         self.downtime_ms = None
         self.throttle = 0
@@ -320,6 +329,13 @@ class MigrationModel(object):
         """Advance the migration by ``dt`` seconds."""
         if self.finished or dt <= 0:
             return
+        if self._setup_left > 0:
+            used = min(dt, self._setup_left)
+            self._setup_left -= used
+            self.elapsed += used
+            dt -= used
+            if dt <= _EPS:
+                return
         self.elapsed += dt
         if self._phase == POSTCOPY:
             self._step_postcopy(dt, self.bandwidth)
@@ -450,17 +466,26 @@ class MigrationModel(object):
         remaining = self.remaining_mb
         if remaining > bw * self.max_downtime_ms / 1000.0:
             return
+        # QEMU learns of the pages dirtied since the last bitmap sync only
+        # by syncing again: switching over in the middle of a pass, it
+        # has made one more sync than this model counts.
+        if self._cur > _EPS and self._nxt_wws + self._nxt_cold > _EPS:
+            self._extra_syncs += 1
         # The threshold counts dirty pages; zero pages among them cost
         # next to nothing on the wire.
         zero = self._cur * self._zero_share()
+        # QEMU lifts the bandwidth cap for the final stop-and-copy (the
+        # decision above used the capped rate): only the link bounds it.
+        final_bw = max(bw, self.link_bandwidth)
         self.downtime_ms = (self.switchover_cost_ms +
-                            (remaining - zero) / bw * 1000.0)
+                            (remaining - zero) / final_bw * 1000.0)
         self.elapsed += self.downtime_ms / 1000.0
         self._constant_mb += zero
         self.memory_processed += self.memory_remaining_mb - zero
         self._cur = self._nxt_wws = self._nxt_cold = 0.0
         self.disk_processed += self.disk_remaining
         self.disk_remaining = 0.0
+        self._extra_syncs += 1
         self._finish(COMPLETED)
 
     def _switch_to_postcopy(self):
@@ -532,7 +557,7 @@ class MigrationModel(object):
             memory_normal_bytes=_bytes(self.memory_processed),
             memory_bps=_bytes(mem_rate),
             memory_dirty_rate=int(dirty_rate * PAGES_PER_MIB),
-            memory_iteration=self.iteration,
+            memory_iteration=self.iteration + self._extra_syncs,
             memory_postcopy_requests=int(self.postcopy_requests),
             disk_total=_bytes(self.disk_total),
             disk_processed=_bytes(self.disk_processed),

@@ -175,6 +175,9 @@ class Network(object):
             sim_clock.VirtualClock())
         self.lock = threading.RLock()
         self.default_bandwidth = float(bandwidth_mbps)
+        #: Seconds each migration spends setting up before sending pages
+        #: (0: none; the calibration against the real lab sets it).
+        self.setup_time_s = 0.0
         self._hosts = {}
         self._bandwidth = {}
         self._down_until = {}
@@ -394,6 +397,7 @@ class MigrationJob(object):
             auto_converge=bool(flags & c.VIR_MIGRATE_AUTO_CONVERGE),
             postcopy_enabled=bool(flags & c.VIR_MIGRATE_POSTCOPY),
             guest_paused=self.started_paused,
+            setup_time_s=network.setup_time_s,
             auto_converge_initial=self.params.get(
                 c.VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL,
                 model.AUTO_CONVERGE_INITIAL),

@@ -262,3 +262,38 @@ class PostcopyAndControlTestCase(base.BaseTestCase):
         self.assertEqual(5 * 1024 * model.MiB, tel.disk_total)
         self.assertEqual(0, tel.disk_remaining)
         self.assertGreater(tel.disk_processed, tel.disk_total)
+
+
+class CalibratedPhysicsTestCase(base.BaseTestCase):
+    """What the calibration against real QEMU changed in the model."""
+
+    def test_final_copy_ignores_the_bandwidth_cap(self):
+        # 10 MiB/s cap, 1250 MiB/s link: QEMU decides with the capped rate
+        # but sends the last pages uncapped.
+        mig = model.MigrationModel(busy(ram_mb=256, wws_mb=64,
+                                        dirty_rate_mbps=20),
+                                   max_bandwidth_mbps=10,
+                                   max_downtime_ms=8000)
+        run(mig, 120)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        # At most 10 MiB/s x 8 s = 80 MiB left, sent at 1250 MiB/s (at
+        # the capped rate it would have been seconds).
+        self.assertLess(mig.downtime_ms, 50 + 80 / 1250.0 * 1000 + 1)
+
+    def test_reported_iterations_count_qemu_bitmap_syncs(self):
+        # One pass, ended early by the switch-over: QEMU synced at the
+        # start, to find the pass could end, and inside the final copy.
+        mig = model.MigrationModel(model.Workload.idle(1024))
+        run(mig, 10)
+        self.assertEqual(1, mig.iteration)
+        self.assertEqual(3, mig.telemetry().memory_iteration)
+
+    def test_setup_time_moves_nothing(self):
+        mig = model.MigrationModel(model.Workload.idle(1250),
+                                   setup_time_s=0.5)
+        run(mig, 0.5)
+        self.assertEqual(0, mig.memory_processed)
+        self.assertAlmostEqual(0.5, mig.elapsed)
+        run(mig, 10)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        self.assertAlmostEqual(1.5, mig.elapsed, delta=0.1)
