@@ -1,0 +1,68 @@
+# Sourced by the tools/real-libvirt scripts: where the lab lives and the
+# helpers they share.  Everything the lab makes is under $NOVA_LAB_DIR.
+
+lab=${NOVA_LAB_DIR:-/tmp/nova-real-libvirt}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+env_file=$lab/lab.env
+daemons=(a b)
+
+# The Debian packages the lab needs, and a command each provides.
+packages=(libvirt-daemon-system libvirt-daemon qemu-system-x86 qemu-utils
+          busybox-static libvirt-dev pkg-config gcc python3-dev xz-utils)
+
+say() { echo "real-libvirt: $*" >&2; }
+die() { echo "real-libvirt: $*" >&2; exit 1; }
+
+socket_of() { echo "$lab/$1/run/libvirt-sock"; }
+uri_of() { echo "qemu+unix:///system?socket=$(socket_of "$1")"; }
+
+# The project venv's python: $VIRTUAL_ENV (tools/in-venv sets it) or the
+# first "python" on PATH.
+venv_python() {
+    if [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python" ]; then
+        echo "$VIRTUAL_ENV/bin/python"
+    else
+        command -v python || command -v python3
+    fi
+}
+
+missing_packages() {
+    local p
+    for p in "${packages[@]}"; do
+        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = \
+            'install ok installed' ] || echo "$p"
+    done
+}
+
+# Why the lab cannot run on this machine; prints nothing when it can.
+lab_blocker() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "not root (uid $(id -u)): the lab runs private libvirtd daemons"
+        return
+    fi
+    if ! command -v unshare >/dev/null 2>&1; then
+        echo "no unshare command (util-linux): each libvirtd needs its own mount namespace"
+        return
+    fi
+    if ! unshare -m --propagation private true 2>/dev/null; then
+        echo "unshare -m is refused here (no CAP_SYS_ADMIN, or a container forbids mount namespaces)"
+        return
+    fi
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        echo "not a Debian system (no dpkg-query): the lab installs Debian packages"
+        return
+    fi
+    local missing
+    missing=$(missing_packages | tr '\n' ' ')
+    if [ -n "$missing" ] && ! command -v apt-get >/dev/null 2>&1; then
+        echo "packages missing (${missing% }) and no apt-get to install them"
+        return
+    fi
+}
+
+daemon_pid() {
+    local pid
+    pid=$(cat "$lab/$1/libvirtd.pid" 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
