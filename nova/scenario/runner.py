@@ -56,6 +56,24 @@ def workload_for(flavor_spec, workload_spec, phase=None):
     return model.Workload(ram_mb=ram, disk_gb=disk, **keys)
 
 
+def image_for(scenario, instance_spec, real=False):
+    """The image dict an instance boots from.
+
+    A real guest learns its workload at boot, on the kernel command line
+    (image property os_command_line, understood by the lab guest of
+    tools/real-libvirt).
+    """
+    name = instance_spec.get('image')
+    properties = _strings((scenario.get('images') or {}).get(
+        name, {}).get('properties'))
+    if real and instance_spec.get('workload'):
+        workload = workload_for(scenario['flavors'][instance_spec['flavor']],
+                                instance_spec['workload'])
+        properties['os_command_line'] = 'dirty_mb=%d dirty_rate=%d' % (
+            workload.wws_mb, workload.dirty_rate_mbps)
+    return {'properties': properties}
+
+
 def policy_label(policy):
     """'post-copy (flavor)', 'auto-converge (image)' or 'pre-copy'."""
     for feature, label in (('post_copy', 'post-copy'),
@@ -127,9 +145,7 @@ class Runner(object):
     def _boot(self, name, spec):
         flavor_spec = self.scenario['flavors'][spec['flavor']]
         image_name = spec.get('image')
-        image = {'properties': _strings(
-            (self.scenario.get('images') or {}).get(image_name, {}).get(
-                'properties'))}
+        image = image_for(self.scenario, spec, self.cloud.real)
         entry = {'name': name, 'flavor': spec['flavor'], 'image': image_name,
                  'requested_host': spec.get('host'), 'uuid': None,
                  'host': None, 'expect': spec.get('expect'), 'error': None,

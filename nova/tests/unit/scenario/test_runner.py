@@ -150,3 +150,31 @@ class FlavorObjectTestCase(test.NoDBTestCase):
             self.assertEqual(spec['memory_mb'], flavor.memory_mb)
             for value in flavor.extra_specs.values():
                 self.assertIsInstance(value, str)
+
+
+class ImageForTestCase(test.NoDBTestCase):
+
+    SCENARIO = {
+        'flavors': {'f': {'vcpus': 1, 'memory_mb': 256}},
+        'images': {'img': {'properties': {
+            'compute_live_migration_post_copy': False}}},
+    }
+
+    def test_properties_as_strings(self):
+        self.assertEqual(
+            {'properties': {'compute_live_migration_post_copy': 'false'}},
+            runner.image_for(self.SCENARIO, {'flavor': 'f', 'image': 'img'}))
+
+    def test_no_image(self):
+        self.assertEqual({'properties': {}},
+                         runner.image_for(self.SCENARIO, {'flavor': 'f'}))
+
+    def test_real_guest_gets_workload_on_command_line(self):
+        spec = {'flavor': 'f', 'image': 'img',
+                'workload': {'wws_mb': 128, 'dirty_rate_mbps': 40}}
+        props = runner.image_for(self.SCENARIO, spec, real=True)[
+            'properties']
+        self.assertEqual('dirty_mb=128 dirty_rate=40',
+                         props['os_command_line'])
+        self.assertNotIn('os_command_line', runner.image_for(
+            self.SCENARIO, spec)['properties'])
