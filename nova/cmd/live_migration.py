@@ -222,6 +222,12 @@ def main(argv=None):
         except exception.NovaException as exc:
             print('ERROR: %s' % exc, file=sys.stderr)
             return 1
+        except (OSError, RuntimeError) as exc:
+            # A host or a file the run needed was not usable.
+            LOG.debug('The run failed', exc_info=True)
+            print('ERROR: the run could not go on: %s: %s' % (
+                type(exc).__name__, exc), file=sys.stderr)
+            return 1
     try:
         result = plan(args)
     except exception.Invalid as exc:

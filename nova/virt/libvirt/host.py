@@ -5,6 +5,7 @@ the simulator in nova.sim; anything else imports libvirt-python.
 """
 
 import contextlib
+import os
 import shutil
 import urllib.parse
 
@@ -134,6 +135,11 @@ class Host(object):
         if self.simulated:
             sim_host = self.libvirt.get_network().find_host(self.uri)
             return getattr(sim_host, 'disk_gb', SIM_DISK_GB)
+        # The directory may not exist yet (it is made at the first spawn):
+        # measure the file system it will be on.
+        path = os.path.abspath(path)
+        while not os.path.exists(path) and os.path.dirname(path) != path:
+            path = os.path.dirname(path)
         return shutil.disk_usage(path).total // 1024 ** 3
 
     def command_runner(self):

@@ -1,4 +1,8 @@
+import os
+import shutil
 from unittest import mock
+
+import fixtures
 
 from nova.sim import constants as c
 from nova import test
@@ -79,3 +83,14 @@ class OwnDomainHandleTestCase(test.NoDBTestCase):
                           libvirt_host.libvirt_module_for('qemu:///system'))
         module.registerErrorHandler.assert_called_once_with(
             libvirt_host._ignore_libvirt_error, None)
+
+
+class DiskTestCase(test.NoDBTestCase):
+
+    def test_missing_directory_measures_its_file_system(self):
+        host, _fake = _host()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        missing = os.path.join(tmp, 'state', 'instances')
+        self.assertEqual(shutil.disk_usage(tmp).total // 1024 ** 3,
+                         host.get_disk_gb(missing))
+        self.assertFalse(os.path.exists(missing))
