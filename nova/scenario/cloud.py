@@ -106,9 +106,5 @@ class Cloud(object):
         """{host: {namespace: owner}} of the simulated vPMEM devices."""
         if self.network is None:
             return None
-        owners = {}
-        for name in self.hosts:
-            sim_host = self.network.find_host(self.uri(name))
-            owners[name] = {ns.name: sim_host.pmem.owner(ns.devpath)
-                            for ns in sim_host.pmem.namespaces}
-        return owners
+        return {name: self.network.find_host(self.uri(name)).pmem.owners()
+                for name in self.hosts}

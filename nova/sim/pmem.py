@@ -149,6 +149,10 @@ class SimPmem(object):
         """UUID of the instance whose data ``devpath`` holds, or None."""
         return self._get(devpath).owner
 
+    def owners(self):
+        """{namespace name: owner or None} for every namespace."""
+        return {ns.name: self.owner(ns.devpath) for ns in self.namespaces}
+
     def is_zeroed(self, devpath):
         return self._get(devpath).zeroed
 

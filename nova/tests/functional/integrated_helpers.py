@@ -89,11 +89,8 @@ class DeploymentFixture(fixtures.Fixture):
 
     def pmem_owners(self):
         """{host: {namespace name: owner}} from the simulated devices."""
-        owners = {}
-        for name, sim_host in self.sim.hosts.items():
-            owners[name] = {ns.name: sim_host.pmem.owner(ns.devpath)
-                            for ns in sim_host.pmem.namespaces}
-        return owners
+        return {name: sim_host.pmem.owners()
+                for name, sim_host in self.sim.hosts.items()}
 
     def problems(self):
         return audit.check(self.ctxt, self.deployment,

@@ -137,8 +137,9 @@ class RealLibvirtTestCase(test.NoDBTestCase):
             with open(os.path.join(self.lab.dir, 'guest-crashes.log'),
                       'a') as f:
                 f.write(line + '\n')
-        except OSError:
-            pass
+        except OSError as exc:
+            LOG.warning('Could not record the guest death in the lab: %s',
+                        exc)
 
     def new_instance(self, **kwargs):
         instance = lab_mod.instance(**kwargs)

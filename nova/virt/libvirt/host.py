@@ -187,8 +187,9 @@ class Host(object):
         finally:
             try:
                 conn.close()
-            except self.libvirt.libvirtError:
-                pass
+            except self.libvirt.libvirtError as exc:
+                LOG.debug('Closing the connection to %s failed: %s', self.uri,
+                          exc)
 
     def completed_job_info(self, uri, uuid):
         """The last completed job of domain ``uuid`` on the hypervisor at

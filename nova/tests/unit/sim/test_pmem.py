@@ -131,6 +131,11 @@ class SimPmemTestCase(PmemSimTestCase):
         self.assertEqual([('daxio', '-z', '-o', '/dev/dax0.0')],
                          self.src.pmem.commands)
 
+    def test_owners(self):
+        self.src.pmem.write(['/dev/dax0.0'], VM_UUID)
+        self.assertEqual({'ns0': VM_UUID, 'ns1': None, 'ns2': None,
+                          'big': None}, self.src.pmem.owners())
+
     def test_daxio_unknown_path(self):
         exc = self.assertRaises(exception.PmemCommandFailed,
                                 self.src.pmem.runner, 'daxio', '-z', '-o',

@@ -67,6 +67,15 @@ class OwnDomainHandleTestCase(test.NoDBTestCase):
         fake.open.assert_called_once_with(host.uri)
         conn.close.assert_called_once_with()
 
+    def test_failed_close_is_logged_not_raised(self):
+        host, fake = _host()
+        conn = fake.open.return_value
+        conn.close.side_effect = c.make_error(c.VIR_ERR_OPERATION_FAILED,
+                                              'connection reset')
+        with host.own_domain_handle('u1') as domain:
+            self.assertIs(conn.lookupByUUIDString.return_value, domain)
+        conn.close.assert_called_once_with()
+
     def test_simulated_shares_the_connection(self):
         host, fake = _host('sim://a/system')
         with host.own_domain_handle('u1') as domain:
