@@ -7,6 +7,7 @@ registered; code reads options from it, decision functions take values.
 from oslo_config import cfg
 
 from nova.conf import base
+from nova.conf import compute
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
@@ -14,6 +15,7 @@ from nova.conf import placement
 CONF = cfg.CONF
 
 base.register_opts(CONF)
+compute.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)
 placement.register_opts(CONF)

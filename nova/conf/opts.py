@@ -3,11 +3,12 @@
 import collections
 
 from nova.conf import base
+from nova.conf import compute
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
 
-_MODULES = (base, database, libvirt, placement)
+_MODULES = (base, compute, database, libvirt, placement)
 
 
 def list_opts():
