@@ -406,13 +406,28 @@ class _Slots(object):
 
 
 class RealClock(object):
-    """Wall-clock time with the same ``now()``/``sleep()`` interface."""
+    """Wall-clock time with the same interface; real threads need no
+    coordination (``coordinate``, ``hold``, ``settle`` and ``participant``
+    do nothing).
+    """
+
+    coordinated = False
 
     def now(self):
         return time.monotonic()
 
     def sleep(self, seconds):
         time.sleep(seconds)
+
+    @staticmethod
+    def coordinate():
+        return contextlib.nullcontext()
+
+    hold = participant = coordinate
+
+    @staticmethod
+    def settle():
+        pass
 
     @staticmethod
     def wait_event(event, detach=False):

@@ -35,6 +35,7 @@ _MEMORY_UNITS = {
     'tb': 1000 ** 4, 't': 1024 ** 4, 'tib': 1024 ** 4,
 }
 
+
 def parse_domain_xml(xml):
     """Return (xml text, name, uuid, memory KiB, vcpus) of a domain XML.
 
