@@ -229,6 +229,8 @@ class MigrationModel(object):
         self.stop_s = 0.0
         self.blocktime_s = 0.0
         self.throttled_vcpu_s = 0.0
+        self.postcopy_at_s = None
+        self.paused_at_s = None
 
         self.disk_total = (workload.disk_gb * 1024.0
                            if self.block_migration else 0.0)
@@ -329,6 +331,8 @@ class MigrationModel(object):
     # -- controls ------------------------------------------------------
 
     def pause_guest(self):
+        if not self.guest_paused and self.paused_at_s is None:
+            self.paused_at_s = self.elapsed
         self.guest_paused = True
 
     def resume_guest(self):
@@ -566,6 +570,7 @@ class MigrationModel(object):
         self._hot_missing = min(self._wws(), hot, self._cur)
         self._nxt_wws = self._nxt_cold = 0.0
         self._phase = POSTCOPY
+        self.postcopy_at_s = self.elapsed
         bw = self.bandwidth
         flush = DEVICE_STATE_MB + self.disk_remaining
         self.downtime_ms = self.switchover_cost_ms + flush / bw * 1000.0
@@ -674,9 +679,13 @@ class MigrationModel(object):
         guest was paused during the migration, time it stalled in
         post-copy for lack of a link; ``blocktime_s``: time lost to
         post-copy faults (stalls included); ``throttled_vcpu_s``:
-        auto-converge throttle x vCPUs x time.
+        auto-converge throttle x vCPUs x time; ``postcopy_at_s`` and
+        ``paused_at_s``: when post-copy started and the guest was paused
+        (None: never).
         """
         return {'stop_s': self.stop_s, 'blocktime_s': self.blocktime_s,
+                'postcopy_at_s': self.postcopy_at_s,
+                'paused_at_s': self.paused_at_s,
                 'throttled_vcpu_s': self.throttled_vcpu_s,
                 'postcopy_requests': int(self.postcopy_requests),
                 'mode': self.mode, 'elapsed_s': self.elapsed,
