@@ -55,6 +55,7 @@ class Run(object):
         self.policy = policy
         self.ends = {}
         self.errors = {}
+        self.statuses = {}
 
     def execute(self):
         started = time.monotonic()
@@ -73,6 +74,7 @@ class Run(object):
             self._migrate_all(world.clock, driver, instances)
             results = [dict(world.result(guest), guest=guest.name,
                             end_s=round(self.ends.get(guest.name, 0.0), 3),
+                            status=self.statuses.get(guest.name),
                             error=self.errors.get(guest.name))
                        for guest, _i in instances]
             simulated = world.clock.now()
@@ -88,13 +90,17 @@ class Run(object):
             with clock.participant():
                 with slots:
                     try:
-                        driver.live_migration(
+                        outcome = driver.live_migration(
                             instance, simenv.DST, migration_for(instance),
                             block_migration=guest.block,
                             copied_disk_gb=((guest.disk_gb,) if guest.block
                                             else ()))
                     except exception.NovaException as exc:
+                        self.statuses[guest.name] = 'exception'
                         self.errors[guest.name] = str(exc)
+                    else:
+                        self.statuses[guest.name] = str(outcome.status)
+                        self.errors[guest.name] = outcome.error
                     self.ends[guest.name] = clock.now()
         threads = []
         with clock.coordinate():
