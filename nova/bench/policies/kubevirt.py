@@ -47,19 +47,30 @@ SWITCHOVER_TIMEOUT_S = 60
 POLL_S = 0.5
 
 
-def budget_s(data_gib):
-    return COMPLETION_S_PER_GIB * data_gib
+class _Kubevirt(base.ReferenceMonitor):
+    """What both monitors share: the budget and the disruption switch.
 
+    The budget counts the GiB the driver passes (RAM and each copied disk,
+    rounded up, at least 2 each): KubeVirt's rounded-up sum of RAM and
+    volumes is the same for the benchmark's whole-GiB guests.
+    """
 
-class KubevirtLegacy(base.ReferenceMonitor):
+    ALLOW_DISRUPTION = False
 
     def __init__(self, start, config, flags_have_postcopy,
-                 flags_have_auto_converge, data_gib,
-                 allow_disruption=False):
+                 flags_have_auto_converge, data_gib, allow_disruption=None):
         super().__init__(start, config, flags_have_postcopy,
                          flags_have_auto_converge, data_gib)
-        self.allow_disruption = allow_disruption
-        self.budget = budget_s(data_gib)
+        self.allow_disruption = (self.ALLOW_DISRUPTION
+                                 if allow_disruption is None
+                                 else allow_disruption)
+        self.budget = COMPLETION_S_PER_GIB * data_gib
+
+
+class KubevirtLegacy(_Kubevirt):
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.lowest = None
         self.lowest_at = 0.0
         self.forced = False
@@ -80,15 +91,14 @@ class KubevirtLegacy(base.ReferenceMonitor):
                 yield base.Decision(base.Action.ABORT, reason=why)
 
 
-class KubevirtStallDetector(base.ReferenceMonitor):
+class KubevirtStallDetector(_Kubevirt):
 
-    def __init__(self, start, config, flags_have_postcopy,
-                 flags_have_auto_converge, data_gib,
-                 allow_disruption=True):
-        super().__init__(start, config, flags_have_postcopy,
-                         flags_have_auto_converge, data_gib)
-        self.allow_disruption = allow_disruption
-        self.budget = budget_s(data_gib)
+    # With post-copy allowed, KubeVirt's allowWorkloadDisruption defaults
+    # to allowed.
+    ALLOW_DISRUPTION = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.history = collections.deque()
         self.old_low = None
         self.best = None

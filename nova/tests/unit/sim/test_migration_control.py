@@ -52,11 +52,16 @@ class PostcopyTestCase(helpers.SimTestCase):
                           libvirt.VIR_DOMAIN_RUNNING_MIGRATED],
                          self.dst_conn.lookupByName('vm1').state())
 
-    def test_destination_failure_in_postcopy_loses_guest(self):
+    def switched(self):
+        """A busy guest's migration, 10 s in, just switched to post-copy."""
         run = self.migrate(self.dom, flags=POSTCOPY_FLAGS)
         run.drive(10)
         self.dom.migrateStartPostCopy()
         run.drive(0.1)
+        return run
+
+    def test_destination_failure_in_postcopy_loses_guest(self):
+        run = self.switched()
         self.network.fail_host(helpers.DST_URI)
         self.assertTrue(run.drive(2))
         self.assertFalse(run.returned)
@@ -72,10 +77,7 @@ class PostcopyTestCase(helpers.SimTestCase):
 
     def test_short_drop_in_postcopy_is_survived(self):
         # It used to lose the guest at once.
-        run = self.migrate(self.dom, flags=POSTCOPY_FLAGS)
-        run.drive(10)
-        self.dom.migrateStartPostCopy()
-        run.drive(0.1)
+        run = self.switched()
         self.network.drop_link(helpers.SRC_URI, helpers.DST_URI, 20)
         self.assertFalse(run.drive(19))
         self.assertTrue(run.drive(10))
@@ -85,10 +87,7 @@ class PostcopyTestCase(helpers.SimTestCase):
                          self.dst_conn.lookupByName('vm1').state())
 
     def paused_postcopy(self):
-        run = self.migrate(self.dom, flags=POSTCOPY_FLAGS)
-        run.drive(10)
-        self.dom.migrateStartPostCopy()
-        run.drive(0.1)
+        run = self.switched()
         self.network.drop_link(helpers.SRC_URI, helpers.DST_URI, 60)
         self.assertTrue(run.drive(40))
         return run
