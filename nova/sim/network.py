@@ -351,6 +351,16 @@ class Network(object):
         with self.lock:
             if not self._jobs:
                 return
+            if len(self._jobs) == 1:
+                job = self._jobs[0]
+                link = self._links.get(_link_key(job.src, job.dst))
+                if (link is not None and not job.src.nic_mbps and
+                        not job.dst.nic_mbps and
+                        not link.competing_demand(now)):
+                    # Alone on its link: all of it (what fair_shares says
+                    # of one flow, without building the flows).
+                    job.advance(dt, link.capacity(now))
+                    return
             flows, capacities = self._flows(now)
             shares = sim_links.fair_shares(flows, capacities)
             for job in list(self._jobs):
