@@ -14,11 +14,12 @@ class ApiTestCase(test.NoDBTestCase):
 
     HOSTS = None
     SPEED = 4.0
+    AUTH_STRATEGY = 'facade'
 
     def setUp(self):
         super().setUp()
         self.api = self.useFixture(api_fixtures.ApiFixture(
-            self, self.HOSTS, self.SPEED))
+            self, self.HOSTS, self.SPEED, self.AUTH_STRATEGY))
         self.cloud = self.api.cloud
         self.ctxt = self.cloud.ctxt
         self.osc = self.api.osc
@@ -29,8 +30,8 @@ class ApiTestCase(test.NoDBTestCase):
         argv = ['flavor', 'create', '--ram', str(ram), '--vcpus',
                 str(vcpus), '--disk', str(disk), '-f', 'json']
         for key, value in props.items():
-            argv += ['--property', '%s=%s' % (key.replace('__', ':'),
-                                             value)]
+            key = key.replace('__', ':')
+            argv += ['--property', '%s=%s' % (key, value)]
         return self.osc_ok(*(argv + [name]))['id']
 
     def make_image(self, name, **props):
