@@ -233,12 +233,19 @@ def format_text(result):
     return '\n'.join(lines)
 
 
-def run(args):
-    """The ``run`` command; returns the exit status."""
+def _load_scenario(path):
+    """The checked scenario; None (the reason printed) when refused."""
     try:
-        _source, scenario = scenario_schema.load(args.scenario)
+        return scenario_schema.load(path)[1]
     except scenario_schema.ScenarioError as exc:
         print('ERROR: scenario %s' % exc, file=sys.stderr)
+        return None
+
+
+def run(args):
+    """The ``run`` command; returns the exit status."""
+    scenario = _load_scenario(args.scenario)
+    if scenario is None:
         return EXIT_REFUSED
     stream = sys.stdout if args.format == 'text' else sys.stderr
     display = scenario_progress.Display(stream)
@@ -256,10 +263,8 @@ def run(args):
 
 def serve(args):
     """The ``serve`` command; returns the exit status."""
-    try:
-        _source, scenario = scenario_schema.load(args.scenario)
-    except scenario_schema.ScenarioError as exc:
-        print('ERROR: scenario %s' % exc, file=sys.stderr)
+    scenario = _load_scenario(args.scenario)
+    if scenario is None:
         return EXIT_REFUSED
     return scenario_serve.serve(args, scenario)
 
