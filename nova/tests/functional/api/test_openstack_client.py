@@ -183,10 +183,10 @@ class LiveMigrationTest(base.ApiTestCase):
                                   compute__live_migration_post_copy='true')
         uuid = self.boot('pc', flavor, self.image, host='src',
                          workload=base.BUSY)
-        # A slow link: the post-copy phase lasts seconds.
-        self.cloud.network.set_link_bandwidth('src', 'dst', 100)
         self.osc_ok('server', 'migrate', '--live-migration', 'pc')
         migration = self.wait_status(uuid, STATUS.RUNNING)
+        # A nearly cut link: post-copy cannot end while the test looks.
+        self.cloud.network.set_link_bandwidth('src', 'dst', 1)
         self.osc_ok('server', 'migration', 'force', 'complete', 'pc',
                     str(migration.id))
         self.wait_status(uuid, STATUS.POST_COPY)
@@ -197,8 +197,11 @@ class LiveMigrationTest(base.ApiTestCase):
         self.assertIn('aborting would lose the guest', err)
         listed = self.osc_ok('server', 'migration', 'list', '--server',
                              'pc', '-f', 'json')
-        self.assertIn(listed[0]['Status'], ('running (post-copy)',
-                                            'completed'))
+        self.assertEqual('running (post-copy)', listed[0]['Status'])
+        err = self.osc_fails('server', 'migration', 'force', 'complete',
+                             'pc', str(migration.id))
+        self.assertIn('completes on its own', err)
+        self.cloud.network.set_link_bandwidth('src', 'dst', 10000)
         self.wait_status(uuid, STATUS.COMPLETED)
         self.assertEqual('dst', self.wait_idle(uuid).host)
         self.assert_consistent()
