@@ -405,19 +405,13 @@ class _Slots(object):
         return False
 
 
-class RealClock(object):
-    """Wall-clock time with the same interface; real threads need no
-    coordination (``coordinate``, ``hold``, ``settle`` and ``participant``
-    do nothing).
+class RealTimeWaits(object):
+    """Waiting on a clock whose time passes by itself (real time, or
+    paced by it): plain threading, nothing to coordinate (``coordinate``,
+    ``hold``, ``settle`` and ``participant`` do nothing).
     """
 
     coordinated = False
-
-    def now(self):
-        return time.monotonic()
-
-    def sleep(self, seconds):
-        time.sleep(seconds)
 
     @staticmethod
     def coordinate():
@@ -439,3 +433,13 @@ class RealClock(object):
         if not limit:
             return contextlib.nullcontext()
         return threading.BoundedSemaphore(limit)
+
+
+class RealClock(RealTimeWaits):
+    """Wall-clock time with the same ``now()``/``sleep()`` interface."""
+
+    def now(self):
+        return time.monotonic()
+
+    def sleep(self, seconds):
+        time.sleep(seconds)
