@@ -13,6 +13,11 @@ specs, image properties and the host options, prints where each decision
 came from, the traits the scheduler will require and the hosts Placement
 offers.  Exit status: 0 on success, 2 when the request is refused (the
 error is printed on stderr).
+
+``bench`` migrates a matrix of workloads on the simulator under the
+project's policy, reference policies of upstream Nova, oVirt and KubeVirt
+and an oracle, and writes report.json, report.md and charts (see
+nova.bench).  Exit status: 0, or 2 for an unknown policy or class.
 """
 
 import argparse
@@ -23,6 +28,8 @@ import sys
 from oslo_log import log as logging
 
 from nova.api.validation.extra_specs import validators
+from nova.bench import command as bench_command
+from nova.bench import matrix as bench_matrix
 from nova.cmd import demo_hosts
 import nova.conf
 from nova import context as nova_context
@@ -100,6 +107,26 @@ def build_parser():
     run.add_argument('--format', choices=('text', 'json'), default='text',
                      help='summary on stdout as text or as JSON (progress '
                           'then goes to stderr)')
+    bench = sub.add_parser(
+        'bench', help='compare migration policies on the simulator')
+    bench.add_argument('--quick', action='store_true',
+                       help='the small matrix (under a minute on 2 cores)')
+    bench.add_argument('--output', metavar='DIR',
+                       default=bench_command.DEFAULT_OUTPUT,
+                       help='where report.json, report.md, the charts and '
+                            'timing.json go (default: %(default)s)')
+    bench.add_argument('--format', choices=('text', 'json'), default='text',
+                       help='summary on stdout as text or as one JSON '
+                            'document')
+    bench.add_argument('--jobs', type=int, default=0, metavar='N',
+                       help='worker processes (default: one per CPU)')
+    bench.add_argument('--policy', action='append', metavar='NAME',
+                       help='run only this policy (repeatable; the oracle '
+                            'always runs)')
+    bench.add_argument('--class', dest='klass', action='append',
+                       choices=bench_matrix.CLASSES, metavar='CLASS',
+                       help='run only this workload class (repeatable: %s)'
+                            % ', '.join(bench_matrix.CLASSES))
     serve = sub.add_parser(
         'serve', help='serve an embedded cloud through the compute REST '
                       'API (drive it with openstack)')
@@ -261,6 +288,15 @@ def run(args):
     return scenario_job.exit_status(report)
 
 
+def bench(args):
+    """The ``bench`` command; returns the exit status."""
+    if args.jobs < 0 or args.jobs > 256:
+        print('ERROR: --jobs must be from 1 to 256 (0: one per CPU), not '
+              '%d' % args.jobs, file=sys.stderr)
+        return EXIT_REFUSED
+    return bench_command.main(args)
+
+
 def serve(args):
     """The ``serve`` command; returns the exit status."""
     scenario = _load_scenario(args.scenario)
@@ -272,6 +308,8 @@ def serve(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     _setup(args)
+    if args.command == 'bench':
+        return bench(args)
     if args.command == 'serve':
         try:
             return serve(args)
