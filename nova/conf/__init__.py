@@ -10,6 +10,7 @@ from nova.conf import base
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
+from nova.conf import service
 
 CONF = cfg.CONF
 
@@ -17,3 +18,4 @@ base.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)
 placement.register_opts(CONF)
+service.register_opts(CONF)

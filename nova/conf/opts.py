@@ -6,8 +6,9 @@ from nova.conf import base
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
+from nova.conf import service
 
-_MODULES = (base, database, libvirt, placement)
+_MODULES = (base, database, libvirt, placement, service)
 
 
 def list_opts():

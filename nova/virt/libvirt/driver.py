@@ -543,6 +543,33 @@ class LibvirtDriver(object):
             raise exception.NoActiveMigration(instance_uuid=instance.uuid)
         return active
 
+    def is_monitoring(self, instance_uuid):
+        """Whether this driver's monitor follows a migration of it."""
+        return instance_uuid in self._active
+
+    def wait_for_migration_job(self, instance, poll_interval):
+        """Wait for a migration job no monitor follows (its service
+        restarted) to end; abort it after the completion timeout.
+        Returns False when it had to be aborted.
+        """
+        guest = self._host.find_guest(instance.uuid)
+        clock = self._host.clock
+        deadline = clock.now() + max(
+            self._conf.libvirt.live_migration_completion_timeout, 1)
+        while guest is not None:
+            try:
+                if not guest.get_job_info().is_active:
+                    return True
+            except exception.NovaException as exc:
+                LOG.warning('Cannot read the job of %s: %s', instance.uuid,
+                            exc)
+                return True
+            if clock.now() >= deadline:
+                self._abort_quietly(guest)
+                return False
+            clock.sleep(poll_interval)
+        return True
+
     def migration_progress(self, instance_uuid):
         """(latest Sample or None, actions so far) of the migration of
         ``instance_uuid`` running from this host, or None if none runs.

@@ -81,20 +81,20 @@ class MoveRequestTestCase(test.NoDBTestCase):
         def conductor_sees(ctxt, instance, **kw):
             self.assertEqual(self.fields.TaskState.MIGRATING,
                              self._stored().task_state)
-            return 'mig', 'outcome'
+            return 'mig'
         self.conductor.live_migrate_instance.side_effect = conductor_sees
-        self.assertEqual(('mig', 'outcome'), self.api.live_migrate(
+        self.assertEqual('mig', self.api.live_migrate_async(
             self.ctxt, self.instance, host='dst', force=True))
         kwargs = self.conductor.live_migrate_instance.call_args[1]
         self.assertEqual(('dst', True), (kwargs['host'], kwargs['force']))
 
     def test_second_request_refused_before_the_conductor(self):
         stale = self._stored()
-        self.api.live_migrate(self.ctxt, self.instance)
+        self.api.live_migrate_async(self.ctxt, self.instance)
         # The stale copy still says idle: only the database knows better.
         self.assertIsNone(stale.task_state)
         self.assertRaises(exception.InstanceInvalidState,
-                          self.api.live_migrate, self.ctxt, stale)
+                          self.api.live_migrate_async, self.ctxt, stale)
         self.assertRaises(exception.InstanceInvalidState,
                           self.api.evacuate, self.ctxt, self._stored())
         self.assertEqual(1, self.conductor.live_migrate_instance.call_count)
