@@ -6,7 +6,7 @@ compare-and-swap, so no second request can be here for it).  Order
 
 1. pre-checks: instance state, its migration policy (flavor/image), the
    source service, and for a vPMEM instance that both hosts can live-migrate
-   vPMEM (the trait the libvirt driver reports); for a forced host, every
+   vPMEM (the trait its virt driver reports); for a forced host, every
    trait the scheduler would have required (forcing skips the scheduler's
    choice, not the capability checks);
 2. the migration record is created and the instance's source allocation
@@ -34,11 +34,10 @@ from nova.objects import fields
 from nova.scheduler import request_filter
 from nova.scheduler import utils as scheduler_utils
 from nova.virt import hardware
-from nova.virt.libvirt import host as libvirt_host
 from nova.virt import migration_policy
 
 LOG = logging.getLogger(__name__)
-VPMEM_TRAIT = libvirt_host.VPMEM_LIVE_MIGRATION_TRAIT
+VPMEM_TRAIT = hardware.VPMEM_LIVE_MIGRATION_TRAIT
 MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
 
 

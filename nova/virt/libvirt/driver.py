@@ -14,6 +14,7 @@ from oslo_log import log as logging
 import nova.conf
 from nova import exception
 from nova.objects import fields
+from nova.virt import driver
 from nova.virt.libvirt import flags as migrate_flags
 from nova.virt.libvirt import job
 from nova.virt.libvirt import migration
@@ -103,7 +104,7 @@ class _Active(object):
         return requested
 
 
-class LibvirtDriver(object):
+class LibvirtDriver(driver.ComputeDriver):
 
     def __init__(self, host, conf=CONF, runner=None):
         self._host = host
@@ -129,6 +130,14 @@ class LibvirtDriver(object):
         """{label: [LibvirtVPMEMDevice]} from [libvirt] pmem_namespaces."""
         return vpmem.get_vpmems(self._conf.libvirt.pmem_namespaces,
                                 self.runner)
+
+    def vpmem_inventory(self, vpmems):
+        return vpmem.inventory(vpmems)
+
+    def assign_vpmems(self, instance_uuid, host, labels, vpmems,
+                      provider_uuid, allocated, in_use):
+        return vpmem.assign(instance_uuid, host, labels, vpmems,
+                            provider_uuid, allocated, in_use)
 
     def get_traits(self):
         """The capability traits this hypervisor supports."""
