@@ -67,6 +67,11 @@ class ComputeManager(object):
         self.update_available_resource(ctxt)
         living = {i.uuid for i in objects.Instance.get_by_host(ctxt,
                                                                self.host)}
+        # A domain coming here by a move still under way is not stale.
+        living |= {m.instance_uuid for m in
+                   objects.Migration.get_in_progress_by_host_and_node(
+                       ctxt, self.host, self.rt.nodename)
+                   if m.dest_compute == self.host}
         for uuid in self.driver.list_instance_uuids():
             if uuid not in living:
                 LOG.info('Destroying %s on %s: it lives elsewhere now',
@@ -79,6 +84,34 @@ class ComputeManager(object):
             self.rt.zero_or_quarantine(stale)
         self._sync_power_states(ctxt)
         recovery.recover_live_migrations(self, ctxt)
+
+    def destroy_evacuated_guests(self, ctxt):
+        """Destroy the domains here of instances evacuated away.
+
+        Run when the service finds its way back after a partition: the
+        host was seen down, its instances were rebuilt elsewhere, and
+        their old guests must not run a second time.  Only instances with
+        a completed evacuation from this host that now live elsewhere (or
+        were deleted) are touched.
+        """
+        for uuid in self.driver.list_instance_uuids():
+            evacuated = [
+                m for m in objects.Migration.get_by_instance(ctxt, uuid)
+                if m.migration_type == fields.MigrationType.EVACUATION
+                and m.source_compute == self.host
+                and m.status == STATUS.COMPLETED]
+            if not evacuated:
+                continue
+            try:
+                inst = objects.Instance.get_by_uuid(ctxt, uuid)
+            except exception.InstanceNotFound:
+                inst = None
+            if inst is not None and inst.host == self.host:
+                continue
+            LOG.warning('Destroying the guest of %s on %s: it was evacuated '
+                        'to %s while this host was unreachable', uuid,
+                        self.host, inst.host if inst else 'nowhere')
+            self.driver.destroy_by_uuid(uuid)
 
     def _sync_power_states(self, ctxt):
         """Make the database say what the hypervisor knows.

@@ -100,9 +100,12 @@ def _instance_dict(instance):
 
 
 def _instance_get(session, uuid, for_update=False):
-    query = sa.select(models.Instance).filter_by(uuid=uuid)
     if for_update:
-        query = query.with_for_update()
+        # Lock the row alone: PostgreSQL refuses FOR UPDATE on the outer
+        # join that loads instance_extra with it.
+        session.execute(sa.select(models.Instance.id).filter_by(
+            uuid=uuid).with_for_update())
+    query = sa.select(models.Instance).filter_by(uuid=uuid)
     instance = session.scalars(query).unique().one_or_none()
     if instance is None:
         raise exception.InstanceNotFound(instance_id=uuid,

@@ -39,13 +39,23 @@ MIN_VERSIONS = {
 }
 
 
+#: A simulated hypervisor in a process of its own (nova.sim.daemon).
+SIM_DAEMON_SCHEME = 'sim+unix'
+
+
 def is_simulated(uri):
-    return urllib.parse.urlsplit(uri or DEFAULT_URI).scheme == SIM_SCHEME
+    return urllib.parse.urlsplit(uri or DEFAULT_URI).scheme in (
+        SIM_SCHEME, SIM_DAEMON_SCHEME)
 
 
 def libvirt_module_for(uri):
-    """The libvirt-python module, or the simulator for a sim:// URI."""
-    if is_simulated(uri):
+    """The libvirt-python module, or the simulator for a sim:// URI (in
+    this process) or a sim+unix:// one (nova.sim.daemon).
+    """
+    scheme = urllib.parse.urlsplit(uri or DEFAULT_URI).scheme
+    if scheme == SIM_DAEMON_SCHEME:
+        return importutils.import_module('nova.sim.remote')
+    if scheme == SIM_SCHEME:
         return importutils.import_module('nova.sim.libvirt')
     try:
         module = importutils.import_module('libvirt')
