@@ -11,6 +11,8 @@ Import this module only after :func:`nova.cmd.common.init_backend` chose
 oslo.service's threading backend.
 """
 
+import time
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_service import loopingcall
@@ -95,6 +97,7 @@ class Service(service.Service):
                                              server=self.host),
             endpoints, self.binary)
         self.server.start()
+        self._last_report = time.monotonic()
         self.heartbeat = loopingcall.FixedIntervalLoopingCall(self._report)
         self.heartbeat.start(interval=CONF.report_interval,
                              initial_delay=INITIAL_REPORTING_DELAY)
@@ -108,12 +111,15 @@ class Service(service.Service):
             LOG.warning('Heartbeat of %s on %s failed (lost connection to '
                         'the conductor or the database?): %s', self.binary,
                         self.host, exc)
-            self.lost = True
             return
-        if getattr(self, 'lost', False):
-            self.lost = False
-            LOG.info('%s on %s reaches the conductor again', self.binary,
-                     self.host)
+        now = time.monotonic()
+        silent = now - self._last_report
+        self._last_report = now
+        if silent > CONF.service_down_time:
+            # Cut off long enough to have been seen down (a heartbeat can
+            # also block while the broker is unreachable rather than fail).
+            LOG.warning('%s on %s reports again after %.0f s of silence',
+                        self.binary, self.host, silent)
             self.reconnected()
 
     def reconnected(self):
@@ -177,6 +183,7 @@ class ComputeService(Service):
         # its instances evacuated: their old guests here must go first.
         try:
             self.manager.destroy_evacuated_guests(self.ctxt)
+            self.manager.update_available_resource(self.ctxt)
         except Exception:
             LOG.exception('Could not clean up evacuated guests on %s',
                           self.host)

@@ -258,9 +258,16 @@ class ComputeManager(object):
 
         def save(mig):
             # One small value per look at the job: written through the
-            # conductor and pushed to whoever follows the migration.
+            # conductor and pushed to whoever follows the migration.  A
+            # final status is only what the driver reports: the record
+            # becomes final once the migration is settled, below.
             progress = objects.MigrationProgress.of(mig)
-            progress.apply_to(migration)
+            if progress.status in fields.MigrationStatus.FINAL:
+                recorded = migration.status
+                progress.apply_to(migration)
+                migration.status = recorded
+            else:
+                progress.apply_to(migration)
             migration.save()
             rpc.notify(transport, ctxt, key, progress)
 

@@ -58,8 +58,8 @@ def wait_for(what, predicate, timeout=60, interval=0.2):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise Failed('timed out after %s s waiting for %s' % (timeout,
-                                                                   what))
+            raise Failed('timed out after %s s waiting for %s' % (
+                timeout, what))
         time.sleep(interval)
 
 

@@ -201,7 +201,7 @@ def fresh_database(name):
         name, name, PG_PORT, name)
 
 
-# -- the whole -----------------------------------------------------------------
+# -- the whole ---------------------------------------------------------------
 
 def start():
     os.makedirs(STATE, exist_ok=True)
