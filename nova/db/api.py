@@ -338,22 +338,24 @@ def service_create(ctxt, values):
         return _as_dict(row)
 
 
+def _service_get(session, service_id):
+    svc = session.get(models.Service, service_id)
+    if svc is None:
+        raise exception.ServiceNotFound(host='id %s' % service_id,
+                                        binary='any')
+    return svc
+
+
 def service_update(ctxt, service_id, values):
     with writer(ctxt) as session:
-        svc = session.get(models.Service, service_id)
-        if svc is None:
-            raise exception.ServiceNotFound(host='id %s' % service_id,
-                                            binary='any')
-        return _update_row(session, svc, values)
+        return _update_row(session, _service_get(session, service_id),
+                           values)
 
 
 def service_heartbeat(ctxt, service_id):
     """Count one more report of the service and stamp it now."""
     with writer(ctxt) as session:
-        svc = session.get(models.Service, service_id)
-        if svc is None:
-            raise exception.ServiceNotFound(host='id %s' % service_id,
-                                            binary='any')
+        svc = _service_get(session, service_id)
         now = timeutils.utcnow()
         return _update_row(session, svc, {
             'report_count': (svc.report_count or 0) + 1,

@@ -131,7 +131,7 @@ class Daemon(object):
         finally:
             conn.close()
 
-    def serve(self):
+    def serve(self, announce=False):
         if os.path.exists(self.path):
             os.unlink(self.path)
         old = os.umask(0o077)
@@ -141,7 +141,8 @@ class Daemon(object):
             os.umask(old)
         threading.Thread(target=self._pump, name='sim-clock',
                          daemon=True).start()
-        print('READY %s' % self.path, flush=True)
+        if announce:
+            print('READY %s' % self.path, flush=True)
         try:
             while not self._stop.is_set():
                 try:
@@ -186,7 +187,7 @@ def main(argv=None):
     except ValueError as exc:
         parser.error(str(exc))
     signal.signal(signal.SIGTERM, daemon.stop)
-    daemon.serve()
+    daemon.serve(announce=True)
     return 0
 
 

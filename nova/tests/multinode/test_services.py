@@ -68,6 +68,14 @@ class ServicesTestCase(testtools.TestCase):
         self.cloud.network('set_link_bandwidth', 'sim://%s/system' % src,
                            'sim://%s/system' % dst, SLOW_LINK)
 
+    def running_slow_migration(self):
+        """An instance whose migration h1 -> h2 runs for a while."""
+        inst = self.boot(host='h1', memory_mb=4096)
+        self.slow_link('h1', 'h2')
+        self.api.live_migrate_async(self.ctxt, inst, host='h2')
+        self.wait_status(inst, (STATUS.RUNNING,))
+        return inst
+
     def migration_of(self, inst):
         return objects.Migration.get_by_instance(self.ctxt, inst.uuid)[-1]
 
@@ -141,10 +149,7 @@ class ServicesTestCase(testtools.TestCase):
         self.assert_consistent()
 
     def test_source_compute_killed_mid_migration(self):
-        inst = self.boot(host='h1', memory_mb=4096)
-        self.slow_link('h1', 'h2')
-        self.api.live_migrate_async(self.ctxt, inst, host='h2')
-        self.wait_status(inst, (STATUS.RUNNING,))
+        inst = self.running_slow_migration()
         # The hypervisor lives on: its job goes on without a monitor.
         self.cloud.kill('compute-h1', signal.SIGKILL)
         self.cloud.start_compute('h1')
@@ -156,10 +161,7 @@ class ServicesTestCase(testtools.TestCase):
         self.assert_consistent()
 
     def test_conductor_restarted_mid_move(self):
-        inst = self.boot(host='h1', memory_mb=4096)
-        self.slow_link('h1', 'h2')
-        self.api.live_migrate_async(self.ctxt, inst, host='h2')
-        self.wait_status(inst, (STATUS.RUNNING,))
+        inst = self.running_slow_migration()
         self.cloud.kill('conductor', signal.SIGKILL)
         self.cloud.start_conductor()
         self.assertEqual(STATUS.COMPLETED, self.wait_final(inst).status)
@@ -167,10 +169,7 @@ class ServicesTestCase(testtools.TestCase):
         self.assert_consistent()
 
     def test_rabbitmq_restarted_mid_move(self):
-        inst = self.boot(host='h1', memory_mb=4096)
-        self.slow_link('h1', 'h2')
-        self.api.live_migrate_async(self.ctxt, inst, host='h2')
-        self.wait_status(inst, (STATUS.RUNNING,))
+        inst = self.running_slow_migration()
         infra.restart_rabbit()
         self.assertEqual(STATUS.COMPLETED, self.wait_final(inst).status)
         self.cloud.wait_up()
