@@ -36,6 +36,7 @@ from nova.scheduler.client import placement
 from nova.scheduler import manager as scheduler_manager
 from nova.sim import remote as sim_remote
 from nova import servicegroup
+from nova.virt.libvirt import host as libvirt_host
 from nova.tests.multinode import infra
 
 CONF = nova.conf.CONF
@@ -66,9 +67,12 @@ def wait_for(what, predicate, timeout=60, interval=0.2):
 class Cloud(object):
     """The processes of one test, and the API side in this process."""
 
-    def __init__(self, name, hosts=('h1', 'h2', 'h3')):
+    def __init__(self, name, hosts=('h1', 'h2', 'h3'), real_libvirt=None):
         self.name = name
         self.hosts = list(hosts)
+        #: The real-libvirt lab's environment ({NOVA_LAB_*: value}): the
+        #: computes then drive its libvirtd daemons (hosts 'a' and 'b').
+        self.real = real_libvirt
         self.dir = os.path.join(infra.STATE, 'tests', name)
         self.procs = {}
         self.ctxt = nova_context.get_admin_context()
@@ -86,8 +90,22 @@ class Cloud(object):
         return 'http://%s:%d' % (infra.ADDRESS, infra.PLACEMENT_PORT)
 
     def uri(self, host):
+        if self.real:
+            return self.real['NOVA_LAB_URI_%s' % host.upper()]
         return 'sim+unix:///system?socket=%s&host=%s' % (self.sim_socket,
                                                          host)
+
+    def _real_libvirt_lines(self):
+        if not self.real:
+            return []
+        env = self.real
+        return ['virt_type = qemu',
+                'guest_kernel = %s' % env['NOVA_LAB_KERNEL'],
+                'guest_initrd = %s' % env['NOVA_LAB_INITRD'],
+                'live_migration_uri_template = %s' %
+                env['NOVA_LAB_URI_TEMPLATE'],
+                'live_migration_inbound_addr = %s' %
+                env['NOVA_LAB_MIGRATION_ADDR']]
 
     def _write_conf(self, name, database=None, libvirt_uri=None, host=None):
         lines = ['[DEFAULT]',
@@ -96,7 +114,9 @@ class Cloud(object):
                  'service_down_time = %d' % SERVICE_DOWN_TIME,
                  'rpc_response_timeout = 10',
                  'long_rpc_timeout = 120',
-                 'state_path = %s' % self.dir]
+                 'state_path = %s' % (
+                     self.real['NOVA_LAB_STATE_PATH'] if self.real
+                     else self.dir)]
         if host:
             lines.append('host = %s' % host)
         lines += ['[placement]', 'endpoint_override = %s' %
@@ -106,6 +126,7 @@ class Cloud(object):
         if libvirt_uri:
             lines += ['[libvirt]', 'connection_uri = %s' % libvirt_uri,
                       'live_migration_completion_timeout = 300']
+            lines += self._real_libvirt_lines()
         lines += ['[oslo_messaging_rabbit]',
                   'heartbeat_timeout_threshold = 10',
                   'kombu_reconnect_delay = 0.5']
@@ -183,7 +204,8 @@ class Cloud(object):
                                 libvirt_uri=self.uri(host), host=host)
         self._spawn('compute-%s' % host, [
             PY, '-m', 'nova.cmd.compute', '--config-file', conf],
-            netns=NETNS_PREFIX + host if NETNS_PREFIX else None)
+            netns=NETNS_PREFIX + host if NETNS_PREFIX and not self.real
+            else None)
 
     def _up(self, binary, host):
         return self.group.is_up(binary, host)
@@ -211,7 +233,8 @@ class Cloud(object):
         migration.db_sync(self.nova_db)
         self._use_database()
         self.start_placement()
-        self.start_sim()
+        if not self.real:
+            self.start_sim()
         self.conductor_conf = self._write_conf('conductor',
                                                database=self.nova_db,
                                                host='conductor')
@@ -277,7 +300,7 @@ class Cloud(object):
         """{host: libvirt state} of the instance's domains."""
         found = {}
         for host in self.hosts:
-            conn = sim_remote.openAuth(self.uri(host))
+            conn = libvirt_host.Host(self.uri(host)).get_connection()
             for dom in conn.listAllDomains():
                 if dom.UUIDString() == uuid:
                     found[host] = dom.state()[0]

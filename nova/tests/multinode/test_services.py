@@ -202,3 +202,53 @@ class ServicesTestCase(testtools.TestCase):
                 self.cloud.partition('h2', heal=True)
         self.assert_runs_once_where_recorded(inst)
         self.assert_consistent()
+
+
+class RealLibvirtServicesTestCase(ServicesTestCase):
+    """The same services driving the real-libvirt lab's two libvirtd
+    daemons (TCG guests): set NOVA_MULTINODE_REAL_LIBVIRT_LAB to the lab's
+    lab.env (tools/real-libvirt/setup) with the multinode lab up.  Only
+    one lab may use those daemons at a time.
+    """
+
+    def setUp(self):
+        testtools.TestCase.setUp(self)
+        path = os.environ.get('NOVA_MULTINODE_REAL_LIBVIRT_LAB')
+        if not LAB or not path:
+            self.skipTest('the real-libvirt variant needs the multinode lab '
+                          'and NOVA_MULTINODE_REAL_LIBVIRT_LAB (the '
+                          'real-libvirt lab\'s lab.env)')
+        env = {}
+        with open(path) as f:
+            for line in f:
+                if '=' in line and not line.startswith('#'):
+                    key, value = line.strip().split('=', 1)
+                    env[key] = value
+        self.cloud = multinode.Cloud(
+            't' + uuidutils.generate_uuid(dashed=False)[:10],
+            hosts=('a', 'b'), real_libvirt=env)
+        self.addCleanup(self.cloud.stop)
+        self.addOnException(self._keep_logs)
+        self.cloud.start()
+        self.ctxt = self.cloud.ctxt
+        self.api = self.cloud.api
+
+    def test_boot_and_live_migrate(self):
+        inst = self.boot(host='a', memory_mb=256)
+        migration, outcome = self.api.live_migrate(self.ctxt, inst,
+                                                   host='b')
+        self.assertEqual(STATUS.COMPLETED, migration.status)
+        self.assert_runs_once_where_recorded(inst)
+        self.assertEqual('b', inst.host)
+        self.api.delete(self.ctxt, inst)
+        self.assert_consistent()
+
+    # The fault tests need the simulated hypervisors (links, failures).
+    for _name in ('test_force_complete_and_abort',
+                  'test_evacuate_from_a_dead_host',
+                  'test_source_compute_killed_mid_migration',
+                  'test_conductor_restarted_mid_move',
+                  'test_rabbitmq_restarted_mid_move',
+                  'test_partitioned_host'):
+        locals()[_name] = None
+    del _name
