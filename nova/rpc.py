@@ -269,7 +269,8 @@ class LocalClient(object):
 
 def get_transport(conf, url=None, async_casts=False):
     """oslo.messaging's transport for ``url`` (``[DEFAULT] transport_url``
-    when not given), or a new LocalTransport when neither names one.
+    when not given), or a new LocalTransport when neither names one (an
+    empty transport_url; oslo.messaging's default is ``rabbit://``).
     """
     url = url or conf.transport_url
     if not url:

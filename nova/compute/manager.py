@@ -13,6 +13,8 @@ and any failure from the claim on is undone by _rollback_live_migration
 context, the claim and the context dropped) so that nothing is left.
 """
 
+import collections
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
@@ -30,6 +32,10 @@ STATUS = fields.MigrationStatus
 #: Errors the endpoints raise on purpose: sent to the caller as typed
 #: errors, not logged here as failures of the service.
 EXPECTED = (exception.NovaException,)
+
+
+#: How many unfetched migration outcomes a compute service keeps.
+KEPT_OUTCOMES = 100
 
 
 def progress_key(instance_uuid):
@@ -52,8 +58,10 @@ class ComputeManager(object):
         self.rt = resource_tracker.ResourceTracker(
             host, driver, report_client, nodename)
         #: LiveMigrationOutcome of the live migrations this host ran, by
-        #: migration uuid, until the caller following it fetched it.
-        self.outcomes = {}
+        #: migration uuid, until the caller following it fetched it (the
+        #: oldest go first beyond KEPT_OUTCOMES: asynchronous callers
+        #: never fetch them).
+        self.outcomes = collections.OrderedDict()
 
     # -- service life ------------------------------------------------------
 
@@ -296,12 +304,13 @@ class ComputeManager(object):
                             settlement.status, settlement.reason)
                 outcome.settlement = settlement.reason
             outcome.status = settlement.status
-            self.outcomes[migration.uuid] = (
-                objects.LiveMigrationOutcome.from_driver(outcome))
+            self._keep_outcome(migration.uuid,
+                               objects.LiveMigrationOutcome.from_driver(
+                                   outcome))
         elif error is not None:
             # It never started: the caller still learns why.
-            self.outcomes[migration.uuid] = (
-                objects.LiveMigrationOutcome.not_started(
+            self._keep_outcome(
+                migration.uuid, objects.LiveMigrationOutcome.not_started(
                     settlement.status, '%s: %s' % (type(error).__name__,
                                                    error)))
         self.apply_settlement(ctxt, instance, dest, migration, settlement)
@@ -317,6 +326,11 @@ class ComputeManager(object):
         else:
             self._rollback_live_migration(ctxt, instance, dest, migration,
                                           settlement.status)
+
+    def _keep_outcome(self, migration_uuid, outcome):
+        self.outcomes[migration_uuid] = outcome
+        while len(self.outcomes) > KEPT_OUTCOMES:
+            self.outcomes.popitem(last=False)
 
     def live_migration_outcome(self, ctxt, migration_uuid):
         """How this source ended a migration (LiveMigrationOutcome), once;
