@@ -276,7 +276,14 @@ class ComputeManager(object):
                 migration.status = recorded
             else:
                 progress.apply_to(migration)
-            migration.save()
+            try:
+                migration.save()
+            except Exception as exc:
+                # The conductor or the broker is away for a moment: the
+                # migration must not suffer for it.  What could not be
+                # recorded now is recorded at the next look.
+                LOG.warning('Could not record the progress of migration %s '
+                            '(%s); it goes on', migration.uuid, exc)
             rpc.notify(transport, ctxt, key, progress)
 
         outcome = error = None

@@ -112,7 +112,7 @@ class Cloud(object):
                  'transport_url = %s' % self.transport_url,
                  'report_interval = %d' % REPORT_INTERVAL,
                  'service_down_time = %d' % SERVICE_DOWN_TIME,
-                 'rpc_response_timeout = 10',
+                 'rpc_response_timeout = 30',
                  'long_rpc_timeout = 120',
                  'state_path = %s' % (
                      self.real['NOVA_LAB_STATE_PATH'] if self.real
@@ -257,7 +257,7 @@ class Cloud(object):
                 ('transport_url', self.transport_url, None),
                 ('report_interval', REPORT_INTERVAL, None),
                 ('service_down_time', SERVICE_DOWN_TIME, None),
-                ('rpc_response_timeout', 10, None),
+                ('rpc_response_timeout', 30, None),
                 ('migration_poll_interval', 0.2, None),
                 ('migration_wait_timeout', 300, None),
                 ('endpoint_override', self.placement_url, 'placement')):

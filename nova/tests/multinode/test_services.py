@@ -165,6 +165,7 @@ class ServicesTestCase(testtools.TestCase):
         self.cloud.kill('conductor', signal.SIGKILL)
         self.cloud.start_conductor()
         self.assertEqual(STATUS.COMPLETED, self.wait_final(inst).status)
+        self.cloud.wait_up()
         self.assert_runs_once_where_recorded(inst)
         self.assert_consistent()
 
