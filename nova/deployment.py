@@ -14,6 +14,7 @@ import oslo_messaging as messaging
 from nova.compute import api as compute_api
 from nova.compute import manager as compute_manager
 from nova.compute import rpcapi as compute_rpcapi
+from nova.compute import service_status
 from nova.conductor import manager as conductor_manager
 from nova.conductor import rpcapi as conductor_rpcapi
 import nova.conf
@@ -72,10 +73,12 @@ class Deployment(object):
         self.transport = rpc.LocalTransport(async_casts=async_casts)
         conductor_rpcapi.use_local_indirection()
         self.servicegroup = servicegroup.LocalServiceGroup(self.transport)
-        self.compute_rpcapi = compute_rpcapi.ComputeAPI(self.transport,
-                                                        self.servicegroup)
+        self.services = service_status.ServiceRegistry()
+        self.compute_rpcapi = compute_rpcapi.ComputeAPI(
+            self.transport, self.servicegroup, self.services)
         self.scheduler = scheduler_manager.SchedulerManager(
-            report_client, service_is_up=self.compute_rpcapi.is_up)
+            report_client, service_is_up=self.compute_rpcapi.is_up,
+            service_is_enabled=self._enabled)
         self._conductor = rpc.get_server(
             self.transport, messaging.Target(topic=conductor_rpcapi.TOPIC,
                                              server='conductor'),
@@ -87,6 +90,9 @@ class Deployment(object):
                                    self.conductor)
         self._managers = {}
         self._servers = {}
+
+    def _enabled(self, host):
+        return not self.services.is_disabled(host)
 
     def add_compute(self, name, uri=None, libvirt_opts=None, runner=None):
         """Start the compute service of host ``name``; returns it."""
@@ -102,6 +108,7 @@ class Deployment(object):
             [manager], compute_rpcapi.BINARY)
         self._managers[name] = manager
         self._servers[name] = server
+        self.services.ensure(service_status.COMPUTE, name)
         self._start(name)
         return manager
 

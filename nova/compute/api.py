@@ -4,9 +4,11 @@ A live migration is started by the conductor, which casts it to the
 source compute; the source settles it and records how in the migration.
 ``live_migrate`` follows that record until the migration has ended (the
 embedded commands and the tests need the result); ``live_migrate_async``
-returns the Migration as soon as the source has been asked.
+(the REST API) returns once the migration runs and follows it in a
+background thread.
 """
 
+import threading
 import time
 
 from oslo_log import log as logging
@@ -37,6 +39,9 @@ class API(object):
         self.scheduler = scheduler
         self.compute_rpcapi = compute_rpcapi
         self.conductor = conductor
+        #: Threads of the moves started by live_migrate_async.
+        self._background = set()
+        self._background_lock = threading.Lock()
 
     @staticmethod
     def validate_boot_request(flavor, image):
@@ -141,20 +146,17 @@ class API(object):
         instance.save(expected_task_state=[None],
                       expected_vm_state=list(vm_states))
 
-    def live_migrate_async(self, ctxt, instance, host=None,
-                           block_migration=False, force=False):
-        """Start a live migration of ``instance``; returns the Migration
-        once the source compute has been asked to run it.
+    def _request_live_migration(self, ctxt, instance, host,
+                                block_migration, force):
+        """Ask the conductor to start the move of ``instance`` (marked
+        ``migrating`` already); returns the Migration once the source
+        compute has been asked to run it.
 
-        The instance is marked ``migrating`` first (compare-and-swap), so a
-        second request for it is refused at once.  Pre-checks, scheduling
-        and the destination's claim happen before this returns (their
-        errors are raised, the instance left as it was); every later
-        failure is settled by the compute services and recorded in the
-        migration.
+        Pre-checks, scheduling and the destination's claim happen before
+        this returns (their errors are raised, the instance left as it
+        was); every later failure is settled by the compute services and
+        recorded in the migration.
         """
-        self._start_task(instance, fields.TaskState.MIGRATING,
-                         'live migration', MIGRATABLE_STATES)
         try:
             return self.conductor.live_migrate_instance(
                 ctxt, instance, host=host, block_migration=block_migration,
@@ -166,17 +168,24 @@ class API(object):
                      force=False, on_progress=None):
         """Live-migrate ``instance`` and wait for the migration to end.
 
-        Returns (Migration, LiveMigrationOutcome); the outcome is None when
-        the migration never started on the source (or the source can no
-        longer tell).  ``on_progress(migration)`` is called with the
+        The instance is marked ``migrating`` first (compare-and-swap), so a
+        second request for it is refused at once.  Returns (Migration,
+        LiveMigrationOutcome); the outcome is None when the source can no
+        longer tell.  ``on_progress(migration)`` is called with the
         migration each time the source reports progress.
         """
+        self._start_task(instance, fields.TaskState.MIGRATING,
+                         'live migration', MIGRATABLE_STATES)
+        return self._migrate_and_follow(ctxt, instance, host,
+                                        block_migration, force, on_progress)
+
+    def _migrate_and_follow(self, ctxt, instance, host, block_migration,
+                            force, on_progress):
         follower = _Follower(self.compute_rpcapi.transport, on_progress)
         follower.listen(ctxt, instance.uuid)
         try:
-            migration = self.live_migrate_async(
-                ctxt, instance, host=host, block_migration=block_migration,
-                force=force)
+            migration = self._request_live_migration(
+                ctxt, instance, host, block_migration, force)
             follower.follow(migration)
             migration = follower.wait(ctxt, instance.uuid)
         finally:
@@ -239,6 +248,72 @@ class API(object):
             raise exception.MigrationAbortNotAllowed(
                 instance_uuid=instance.uuid)
         self.conductor.live_migration_abort(ctxt, instance)
+
+    # -- asynchronous entry points (the REST API) -------------------------
+
+    def live_migrate_async(self, ctxt, instance, host=None,
+                           block_migration=False, force=False,
+                           accept_timeout=60.0):
+        """Start a live migration; return once it was accepted.
+
+        The same compare-and-swap as live_migrate runs here, in the
+        caller's thread (a second request is refused at once); the
+        conductor's pre-checks, the destination claim and the source's
+        start run in a background thread.  Returns the Migration record
+        as soon as the source reports the migration running; a refusal
+        before that (pre-check, no valid host, claim) is raised here, with
+        everything put back.  Returns None when nothing was decided within
+        ``accept_timeout`` real seconds: the migration goes on, its record
+        tells how.  The thread then runs the migration to its end.
+        """
+        self._start_task(instance, fields.TaskState.MIGRATING,
+                         'live migration', MIGRATABLE_STATES)
+        decided = threading.Event()
+        box = {}
+
+        def on_progress(migration):
+            if 'migration' not in box:
+                box['migration'] = migration.obj_clone()
+                decided.set()
+
+        def run():
+            try:
+                migration, _outcome = self._migrate_and_follow(
+                    ctxt, instance, host, block_migration, force,
+                    on_progress)
+                box.setdefault('migration', migration)
+            except Exception as exc:
+                if 'migration' in box:
+                    LOG.error('Live migration of %s failed: %s',
+                              instance.uuid, exc)
+                box['error'] = exc
+            finally:
+                decided.set()
+                with self._background_lock:
+                    self._background.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, daemon=True,
+                                  name='live-migration-%s' % instance.uuid)
+        with self._background_lock:
+            self._background.add(thread)
+        thread.start()
+        decided.wait(accept_timeout)
+        if 'migration' not in box and 'error' in box:
+            raise box['error']
+        return box.get('migration')
+
+    def wait_background(self, timeout):
+        """Wait (at most ``timeout`` s in all) for the background moves;
+        returns how many are still running.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._background_lock:
+                threads = list(self._background)
+            remaining = deadline - time.monotonic()
+            if not threads or remaining <= 0:
+                return len(threads)
+            threads[0].join(min(remaining, 0.1))
 
 
 class _Follower(object):

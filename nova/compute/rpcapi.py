@@ -27,9 +27,12 @@ TOPIC = 'compute'
 
 class ComputeAPI(object):
 
-    def __init__(self, transport, servicegroup):
+    def __init__(self, transport, servicegroup, service_registry=None):
         self.transport = transport
         self.servicegroup = servicegroup
+        #: Operators' settings (nova.compute.service_status) in the
+        #: embedded default; a forced-down service counts as down.
+        self.service_registry = service_registry
         self.client = rpc.get_client(
             transport, messaging.Target(topic=TOPIC,
                                         version=rpc.RPC_VERSION),
@@ -42,7 +45,10 @@ class ComputeAPI(object):
         return self.servicegroup.hosts(BINARY)
 
     def is_up(self, host):
-        return host is not None and self.servicegroup.is_up(BINARY, host)
+        if host is None or not self.servicegroup.is_up(BINARY, host):
+            return False
+        return not (self.service_registry is not None and
+                    self.service_registry.is_forced_down(host))
 
     # -- plumbing ---------------------------------------------------------
 

@@ -2,13 +2,14 @@
 
 import collections
 
+from nova.conf import api
 from nova.conf import base
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
 from nova.conf import service
 
-_MODULES = (base, database, libvirt, placement, service)
+_MODULES = (api, base, database, libvirt, placement, service)
 
 
 def list_opts():
