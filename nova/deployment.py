@@ -2,21 +2,29 @@
 
 The services share one database (``[database] connection``) and one
 Placement (any SchedulerReportClient); each compute host has its own
-libvirt connection and its own ``[libvirt]`` options.
+libvirt connection and its own ``[libvirt]`` options.  They talk through
+the same RPC APIs as separate processes do, on the local transport
+(``nova.rpc``): every message is serialized as on the wire, and a compute
+service persists its objects through the conductor, never the database.
 """
 
 from oslo_config import cfg
+import oslo_messaging as messaging
 
 from nova.compute import api as compute_api
 from nova.compute import manager as compute_manager
 from nova.compute import rpcapi as compute_rpcapi
 from nova.compute import service_status
 from nova.conductor import manager as conductor_manager
+from nova.conductor import rpcapi as conductor_rpcapi
 import nova.conf
 from nova.conf import base as base_conf
 from nova.conf import compute as compute_conf
 from nova.conf import libvirt as libvirt_conf
+from nova import exception
+from nova import rpc
 from nova.scheduler import manager as scheduler_manager
+from nova import servicegroup
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import host as libvirt_host
 
@@ -57,20 +65,38 @@ def host_conf(libvirt_opts=None, base=CONF, default_opts=None):
     return conf
 
 
+def conductor_endpoints(compute_api_client, scheduler, report_client):
+    """The conductor's endpoints: object indirection and move tasks."""
+    return [conductor_manager.ConductorManager(),
+            conductor_manager.ComputeTaskManager(
+                compute_api_client, scheduler, report_client)]
+
+
 class Deployment(object):
 
-    def __init__(self, ctxt, report_client):
+    def __init__(self, ctxt, report_client, async_casts=False):
         self.ctxt = ctxt
         self.reportclient = report_client
+        self.transport = rpc.LocalTransport(async_casts=async_casts)
+        conductor_rpcapi.use_local_indirection()
+        self.servicegroup = servicegroup.LocalServiceGroup(self.transport)
         self.services = service_status.ServiceRegistry()
-        self.compute_rpcapi = compute_rpcapi.ComputeAPI(self.services)
+        self.compute_rpcapi = compute_rpcapi.ComputeAPI(
+            self.transport, self.servicegroup, self.services)
         self.scheduler = scheduler_manager.SchedulerManager(
             report_client, service_is_up=self.compute_rpcapi.is_up,
             service_is_enabled=self._enabled)
-        self.conductor = conductor_manager.ComputeTaskManager(
-            self.compute_rpcapi, self.scheduler, report_client)
+        self._conductor = rpc.get_server(
+            self.transport, messaging.Target(topic=conductor_rpcapi.TOPIC,
+                                             server='conductor'),
+            conductor_endpoints(self.compute_rpcapi, self.scheduler,
+                                report_client), 'nova-conductor')
+        self._conductor.start()
+        self.conductor = conductor_rpcapi.ComputeTaskAPI(self.transport)
         self.api = compute_api.API(self.scheduler, self.compute_rpcapi,
                                    self.conductor)
+        self._managers = {}
+        self._servers = {}
 
     def _enabled(self, host):
         return not self.services.is_disabled(host)
@@ -85,26 +111,48 @@ class Deployment(object):
         manager = compute_manager.ComputeManager(
             name, driver, self.reportclient, self.compute_rpcapi,
             conf=conf)
-        self.compute_rpcapi.register(manager)
-        manager.init_host(self.ctxt)
+        server = rpc.get_server(
+            self.transport, messaging.Target(topic=compute_rpcapi.TOPIC,
+                                             server=name),
+            [manager], compute_rpcapi.BINARY)
+        self._managers[name] = manager
+        self._servers[name] = server
+        self.services.ensure(service_status.COMPUTE, name)
+        self._start(name)
         return manager
 
+    def _start(self, name):
+        server = self._servers[name]
+        # As in its own process: start-up work first, as the compute
+        # service (no database), then the requests.
+        with rpc.serving(server):
+            self._managers[name].init_host(self.ctxt)
+        server.start()
+
     def compute(self, name):
-        return self.compute_rpcapi.service(name)
+        try:
+            return self._managers[name]
+        except KeyError:
+            raise exception.ComputeServiceUnavailable(host=name)
 
     @property
     def computes(self):
-        return [self.compute(name) for name in self.compute_rpcapi.hosts()]
+        return [self._managers[name] for name in sorted(self._managers)]
+
+    def is_up(self, name):
+        return self.compute_rpcapi.is_up(name)
 
     def audit(self):
         """Run every up compute's periodic resource audit."""
-        for manager in self.computes:
-            if manager.service_up:
-                manager.update_available_resource(self.ctxt)
+        for name, manager in sorted(self._managers.items()):
+            if self.is_up(name):
+                with rpc.serving(self._servers[name]):
+                    manager.update_available_resource(self.ctxt)
 
     def service_down(self, name):
-        self.compute(name).service_up = False
+        """The host's service stops answering (its host failed)."""
+        self._servers[name].stop()
 
     def service_up(self, name):
         """Bring a host's service back; it cleans up what moved away."""
-        self.compute(name).init_host(self.ctxt)
+        self._start(name)

@@ -255,3 +255,38 @@ class MigrationStepFailed(NovaException):
     """A fault (injected or real) stopped a move at a named step."""
 
     msg_fmt = 'Live migration step %(step)s failed on %(host)s: %(reason)s'
+
+
+class ServiceUnreachable(ComputeServiceUnavailable):
+    """A call to a service got no answer in time."""
+
+    msg_fmt = ('The %(binary)s service of %(host)s did not answer '
+               '%(method)s: %(reason)s.  Check that the service runs and '
+               'reaches the message broker (its heartbeat in the services '
+               'table says when it last did).')
+
+
+class ServiceNotAllowedDatabase(NovaException):
+    msg_fmt = ('%(binary)s has no database access: %(what)s must go through '
+               'the conductor (objects are persisted by the conductor for '
+               'compute services).')
+
+
+class MultiProcessSQLite(Invalid):
+    msg_fmt = ('[database] connection = %(url)s is a SQLite database, which '
+               'only one process can write safely; %(binary)s runs as its own '
+               'process beside others.  Use PostgreSQL (postgresql+psycopg2://'
+               '...) or MySQL/MariaDB (mysql+pymysql://...) for services in '
+               'separate processes.')
+
+
+class MigrationWaitTimeout(NovaException):
+    msg_fmt = ('Migration %(migration_uuid)s of instance %(instance_uuid)s '
+               'did not reach a final status within %(timeout)s s (last '
+               'status: %(status)s).  It goes on; follow it in the '
+               'migrations list.')
+
+
+class ServiceNotFound(NovaException):
+    msg_fmt = 'No %(binary)s service is known on host %(host)s.'
+    code = 404

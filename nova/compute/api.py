@@ -1,4 +1,12 @@
-"""The compute API layer: what a user's request goes through first."""
+"""The compute API layer: what a user's request goes through first.
+
+A live migration is started by the conductor, which casts it to the
+source compute; the source settles it and records how in the migration.
+``live_migrate`` follows that record until the migration has ended (the
+embedded commands and the tests need the result); ``live_migrate_async``
+(the REST API) returns once the migration runs and follows it in a
+background thread.
+"""
 
 import threading
 import time
@@ -7,12 +15,16 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from nova.api.validation.extra_specs import validators
+from nova.compute import manager as compute_manager
+import nova.conf
 from nova import exception
 from nova import objects
 from nova.objects import fields
+from nova import rpc
 from nova.virt import migration_policy
 
 LOG = logging.getLogger(__name__)
+CONF = nova.conf.CONF
 #: vm_states from which an instance may be live-migrated or evacuated.
 MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
 EVACUABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.STOPPED,
@@ -80,9 +92,8 @@ class API(object):
         instance.host = instance.node = None
         instance.create()
         try:
-            self.compute_rpcapi.call(selection.host,
-                                     'build_and_run_instance', ctxt,
-                                     instance, selection.allocations)
+            self.compute_rpcapi.build_and_run_instance(
+                ctxt, selection.host, instance, selection.allocations)
         except Exception:
             LOG.exception('Building %s on %s failed', instance.uuid,
                           selection.host)
@@ -105,8 +116,8 @@ class API(object):
         self._start_task(instance, fields.TaskState.DELETING, 'delete',
                          DELETABLE_STATES)
         if instance.host and self.compute_rpcapi.is_up(instance.host):
-            self.compute_rpcapi.call(instance.host, 'terminate_instance',
-                                     ctxt, instance)
+            self.compute_rpcapi.terminate_instance(ctxt, instance.host,
+                                                   instance)
             return
         LOG.info('Deleting %s while its host %s is down: the host cleans '
                  'up its guest when it starts', instance.uuid, instance.host)
@@ -135,20 +146,59 @@ class API(object):
         instance.save(expected_task_state=[None],
                       expected_vm_state=list(vm_states))
 
+    def _request_live_migration(self, ctxt, instance, host,
+                                block_migration, force):
+        """Ask the conductor to start the move of ``instance`` (marked
+        ``migrating`` already); returns the Migration once the source
+        compute has been asked to run it.
+
+        Pre-checks, scheduling and the destination's claim happen before
+        this returns (their errors are raised, the instance left as it
+        was); every later failure is settled by the compute services and
+        recorded in the migration.
+        """
+        try:
+            return self.conductor.live_migrate_instance(
+                ctxt, instance, host=host, block_migration=block_migration,
+                force=force)
+        finally:
+            instance.refresh()
+
     def live_migrate(self, ctxt, instance, host=None, block_migration=False,
                      force=False, on_progress=None):
-        """Live-migrate ``instance``; returns (Migration, MigrationOutcome).
+        """Live-migrate ``instance`` and wait for the migration to end.
 
         The instance is marked ``migrating`` first (compare-and-swap), so a
-        second request for it is refused at once.  Every later refusal or
-        failure puts the task state back (the conductor and the compute
-        services own that from here).
+        second request for it is refused at once.  Returns (Migration,
+        LiveMigrationOutcome); the outcome is None when the source can no
+        longer tell.  ``on_progress(migration)`` is called with the
+        migration each time the source reports progress.
         """
         self._start_task(instance, fields.TaskState.MIGRATING,
                          'live migration', MIGRATABLE_STATES)
-        return self.conductor.live_migrate_instance(
-            ctxt, instance, host=host, block_migration=block_migration,
-            force=force, on_progress=on_progress)
+        return self._migrate_and_follow(ctxt, instance, host,
+                                        block_migration, force, on_progress)
+
+    def _migrate_and_follow(self, ctxt, instance, host, block_migration,
+                            force, on_progress):
+        follower = _Follower(self.compute_rpcapi.transport, on_progress)
+        follower.listen(ctxt, instance.uuid)
+        try:
+            migration = self._request_live_migration(
+                ctxt, instance, host, block_migration, force)
+            follower.follow(migration)
+            migration = follower.wait(ctxt, instance.uuid)
+        finally:
+            follower.close()
+        instance.refresh()
+        try:
+            outcome = self.compute_rpcapi.live_migration_outcome(
+                ctxt, migration.source_compute, migration.uuid)
+        except exception.ComputeServiceUnavailable as exc:
+            LOG.warning('The outcome of migration %s is unknown: %s',
+                        migration.uuid, exc)
+            outcome = None
+        return migration, outcome
 
     def evacuate(self, ctxt, instance, host=None):
         """Rebuild ``instance`` of a down host elsewhere; returns the
@@ -159,7 +209,11 @@ class API(object):
             raise exception.ComputeServiceStillUp(host=instance.host)
         self._start_task(instance, fields.TaskState.REBUILDING, 'evacuation',
                          EVACUABLE_STATES)
-        return self.conductor.evacuate_instance(ctxt, instance, host=host)
+        try:
+            return self.conductor.evacuate_instance(ctxt, instance,
+                                                    host=host)
+        finally:
+            instance.refresh()
 
     @staticmethod
     def _live_migration_of(ctxt, instance, migration_id=None):
@@ -224,10 +278,9 @@ class API(object):
 
         def run():
             try:
-                migration, _outcome = self.conductor.live_migrate_instance(
-                    ctxt, instance, host=host,
-                    block_migration=block_migration, force=force,
-                    on_progress=on_progress)
+                migration, _outcome = self._migrate_and_follow(
+                    ctxt, instance, host, block_migration, force,
+                    on_progress)
                 box.setdefault('migration', migration)
             except Exception as exc:
                 if 'migration' in box:
@@ -261,3 +314,67 @@ class API(object):
             if not threads or remaining <= 0:
                 return len(threads)
             threads[0].join(min(remaining, 0.1))
+
+
+class _Follower(object):
+    """Follows one live migration until its record is final.
+
+    On the local transport the source's progress values arrive as they
+    are reported (in the source's thread); over RabbitMQ the record is
+    read every ``migration_poll_interval`` seconds.  Either way
+    ``on_progress`` gets the Migration with the progress applied.
+    """
+
+    def __init__(self, transport, on_progress):
+        self.transport = transport
+        self.on_progress = on_progress
+        self.migration = None
+        self.ctxt = None
+        self._key = None
+
+    def listen(self, ctxt, instance_uuid):
+        """Listen before the move is asked for: on the local transport it
+        may run to its end before the request returns.
+        """
+        self.ctxt = ctxt
+        if rpc.is_local(self.transport):
+            self._key = compute_manager.progress_key(instance_uuid)
+            self.transport.listen(self._key, self._pushed)
+
+    def follow(self, migration):
+        if self.migration is None or self.migration.uuid != migration.uuid:
+            self.migration = migration
+
+    def _pushed(self, progress):
+        if (self.migration is None
+                or self.migration.uuid != progress.migration_uuid):
+            self.migration = objects.Migration.get_by_uuid(
+                self.ctxt, progress.migration_uuid)
+        progress.apply_to(self.migration)
+        if self.on_progress is not None:
+            self.on_progress(self.migration)
+
+    def wait(self, ctxt, instance_uuid):
+        migration = self.migration
+        deadline = time.monotonic() + CONF.migration_wait_timeout
+        seen = None
+        while True:
+            migration.refresh()
+            if self._key is None and self.on_progress is not None:
+                now = objects.MigrationProgress.of(migration)
+                if seen is None or now.obj_to_primitive() != seen:
+                    seen = now.obj_to_primitive()
+                    self.on_progress(migration)
+            if migration.is_final:
+                return migration
+            if time.monotonic() > deadline:
+                raise exception.MigrationWaitTimeout(
+                    migration_uuid=migration.uuid,
+                    instance_uuid=instance_uuid,
+                    timeout=CONF.migration_wait_timeout,
+                    status=migration.status)
+            time.sleep(CONF.migration_poll_interval)
+
+    def close(self):
+        if self._key is not None:
+            self.transport.unlisten(self._key, self._pushed)

@@ -44,7 +44,9 @@ EXPECTED_POWER = {
 
 
 def check(ctxt, deployment, pmem_owners=None):
-    """Problems found in ``deployment`` (a nova.deployment.Deployment).
+    """Problems found in ``deployment``: anything with ``reportclient`` (a
+    Placement client) and ``compute_rpcapi`` (nova.compute.rpcapi), such
+    as a nova.deployment.Deployment or the services of several processes.
 
     ``pmem_owners`` is {host: {namespace name: instance uuid or None}}:
     who each namespace's data belongs to, where the hypervisor can tell
@@ -61,7 +63,7 @@ def check(ctxt, deployment, pmem_owners=None):
                                         host_provider, providers))
     problems.extend(_check_consumers(deployment, providers, known))
     problems.extend(_check_providers(ctxt, providers))
-    problems.extend(_check_trackers(deployment, instances))
+    problems.extend(_check_trackers(ctxt, deployment, instances))
     problems.extend(_check_vpmems(instances, pmem_owners or {}))
     problems.extend(_check_guests(ctxt, deployment, instances))
     return problems
@@ -74,8 +76,8 @@ def _hypervisor_views(ctxt, deployment):
     views, unreachable = {}, set()
     for host in deployment.compute_rpcapi.hosts():
         try:
-            views[host] = deployment.compute_rpcapi.call(
-                host, 'hypervisor_guests', ctxt)
+            views[host] = deployment.compute_rpcapi.hypervisor_guests(
+                ctxt, host)
         except exception.NovaException as exc:
             LOG.info('The audit cannot see the guests of %s: %s', host, exc)
             unreachable.add(host)
@@ -177,21 +179,26 @@ def _check_consumers(deployment, providers, known):
     return problems
 
 
-def _check_trackers(deployment, instances):
+def _check_trackers(ctxt, deployment, instances):
     problems = []
-    for manager in deployment.computes:
-        if not manager.service_up:
+    rpcapi = deployment.compute_rpcapi
+    for host in rpcapi.hosts():
+        if not rpcapi.is_up(host):
             continue
-        rt = manager.rt
-        living = {i.uuid for i in instances if i.host == manager.host}
-        if set(rt.tracked_instances) != living:
+        try:
+            tracked = rpcapi.tracked_usage(ctxt, host)
+        except exception.NovaException as exc:
+            LOG.info('The audit cannot see the tracker of %s: %s', host, exc)
+            continue
+        living = {i.uuid for i in instances if i.host == host}
+        if set(tracked['instances']) != living:
             problems.append('tracker of %s counts instances %s, the '
                             'database has %s' % (
-                                manager.host, sorted(rt.tracked_instances),
+                                host, sorted(tracked['instances']),
                                 sorted(living)))
-        if rt.tracked_migrations:
+        if tracked['migrations']:
             problems.append('tracker of %s still holds move claims %s' % (
-                manager.host, sorted(rt.tracked_migrations)))
+                host, sorted(tracked['migrations'])))
     return problems
 
 

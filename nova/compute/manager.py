@@ -13,22 +13,28 @@ and any failure from the claim on is undone by _rollback_live_migration
 context, the claim and the context dropped) so that nothing is left.
 """
 
-import dataclasses
+import collections
 import functools
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova.compute import power_state
+from nova.compute import recovery
 from nova.compute import resource_tracker
 from nova.compute import settle
 import nova.conf
 from nova import exception
 from nova import objects
 from nova.objects import fields
+from nova import rpc
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 STATUS = fields.MigrationStatus
+#: Errors the endpoints raise on purpose: sent to the caller as typed
+#: errors, not logged here as failures of the service.
+EXPECTED = (exception.NovaException,)
 
 
 def _in_a_live_migration_slot(fn):
@@ -42,17 +48,20 @@ def _in_a_live_migration_slot(fn):
     return wrapper
 
 
-@dataclasses.dataclass
-class LiveMigrateData:
-    """What the destination tells the source about the move."""
+#: How many unfetched migration outcomes a compute service keeps.
+KEPT_OUTCOMES = 100
 
-    dest_host: str
-    block_migration: bool = False
-    copied_disk_gb: tuple = ()
-    vpmem_paths: tuple = ()
+
+def progress_key(instance_uuid):
+    """What listeners of the progress of an instance's (one) running
+    migration subscribe to.
+    """
+    return 'migration-progress.%s' % instance_uuid
 
 
 class ComputeManager(object):
+
+    target = messaging.Target(version=rpc.RPC_VERSION)
 
     def __init__(self, host, driver, report_client, compute_rpcapi,
                  nodename=None, conf=None):
@@ -62,10 +71,11 @@ class ComputeManager(object):
         self.compute_rpcapi = compute_rpcapi
         self.rt = resource_tracker.ResourceTracker(
             host, driver, report_client, nodename)
-        #: False while the service is down (its host failed).
-        self.service_up = True
-        #: Outcomes of the live migrations this host ran, by migration uuid.
-        self.outcomes = {}
+        #: LiveMigrationOutcome of the live migrations this host ran, by
+        #: migration uuid, until the caller following it fetched it (the
+        #: oldest go first beyond KEPT_OUTCOMES: asynchronous callers
+        #: never fetch them).
+        self.outcomes = collections.OrderedDict()
         # Outgoing live migrations at once (on the driver's clock, so that
         # a simulated host's waiting migrations let virtual time pass).
         self._live_migration_slots = driver.clock.slots(
@@ -80,10 +90,14 @@ class ComputeManager(object):
         host was down) are destroyed, and vPMEM namespaces no instance of
         this host holds are zeroed before anything can claim them.
         """
-        self.service_up = True
         self.update_available_resource(ctxt)
         living = {i.uuid for i in objects.Instance.get_by_host(ctxt,
                                                                self.host)}
+        # A domain coming here by a move still under way is not stale.
+        living |= {m.instance_uuid for m in
+                   objects.Migration.get_in_progress_by_host_and_node(
+                       ctxt, self.host, self.rt.nodename)
+                   if m.dest_compute == self.host}
         for uuid in self.driver.list_instance_uuids():
             if uuid not in living:
                 LOG.info('Destroying %s on %s: it lives elsewhere now',
@@ -95,6 +109,35 @@ class ComputeManager(object):
         if stale:
             self.rt.zero_or_quarantine(stale)
         self._sync_power_states(ctxt)
+        recovery.recover_live_migrations(self, ctxt)
+
+    def destroy_evacuated_guests(self, ctxt):
+        """Destroy the domains here of instances evacuated away.
+
+        Run when the service finds its way back after a partition: the
+        host was seen down, its instances were rebuilt elsewhere, and
+        their old guests must not run a second time.  Only instances with
+        a completed evacuation from this host that now live elsewhere (or
+        were deleted) are touched.
+        """
+        for uuid in self.driver.list_instance_uuids():
+            evacuated = [
+                m for m in objects.Migration.get_by_instance(ctxt, uuid)
+                if m.migration_type == fields.MigrationType.EVACUATION
+                and m.source_compute == self.host
+                and m.status == STATUS.COMPLETED]
+            if not evacuated:
+                continue
+            try:
+                inst = objects.Instance.get_by_uuid(ctxt, uuid)
+            except exception.InstanceNotFound:
+                inst = None
+            if inst is not None and inst.host == self.host:
+                continue
+            LOG.warning('Destroying the guest of %s on %s: it was evacuated '
+                        'to %s while this host was unreachable', uuid,
+                        self.host, inst.host if inst else 'nowhere')
+            self.driver.destroy_by_uuid(uuid)
 
     def _sync_power_states(self, ctxt):
         """Make the database say what the hypervisor knows.
@@ -124,6 +167,7 @@ class ComputeManager(object):
 
     # -- building -----------------------------------------------------------
 
+    @messaging.expected_exceptions(*EXPECTED)
     def build_and_run_instance(self, ctxt, instance, allocations):
         """Claim (vPMEM from the allocation) and start the guest."""
         with self.rt.instance_claim(ctxt, instance, allocations):
@@ -146,6 +190,7 @@ class ComputeManager(object):
         if instance.resources:
             self.rt.zero_or_quarantine(instance.resources.vpmems)
 
+    @messaging.expected_exceptions(*EXPECTED)
     def terminate_instance(self, ctxt, instance):
         """Destroy the guest here, zero its vPMEM, release everything."""
         instance.refresh()
@@ -157,6 +202,7 @@ class ComputeManager(object):
 
     # -- live migration: destination ---------------------------------------
 
+    @messaging.expected_exceptions(*EXPECTED)
     def check_can_live_migrate_destination(self, ctxt, instance, migration,
                                            allocations,
                                            block_migration=False):
@@ -169,7 +215,7 @@ class ComputeManager(object):
                     reason='instance %s already has a domain on %s' % (
                         instance.uuid, self.host))
             new = claim.migration_context.new_resources
-            return LiveMigrateData(
+            return objects.LiveMigrateData(
                 dest_host=self.host, block_migration=block_migration,
                 # Each copied disk sets the monitor's timers on its own
                 # (at least 2 GiB each), as upstream counts them.
@@ -178,6 +224,7 @@ class ComputeManager(object):
                 vpmem_paths=tuple(d.devpath for d in new.vpmems)
                 if new else ())
 
+    @messaging.expected_exceptions(*EXPECTED)
     def pre_live_migration(self, ctxt, instance, migration, migrate_data):
         """Get ready to receive: the claimed devices must be here."""
         instance.refresh()
@@ -185,6 +232,7 @@ class ComputeManager(object):
             self.driver.check_vpmem_paths(migrate_data.vpmem_paths)
         return migrate_data
 
+    @messaging.expected_exceptions(*EXPECTED)
     def post_live_migration_at_destination(self, ctxt, instance, migration):
         """The guest runs here now: the instance takes what was claimed."""
         instance.refresh()
@@ -193,6 +241,7 @@ class ComputeManager(object):
         instance.task_state = None
         instance.save()
 
+    @messaging.expected_exceptions(*EXPECTED)
     def rollback_live_migration_at_destination(self, ctxt, instance,
                                                migration):
         """Undo this host's half: no domain, devices zeroed, no claim."""
@@ -209,44 +258,64 @@ class ComputeManager(object):
     # -- live migration: source --------------------------------------------
 
     @_in_a_live_migration_slot
-    def live_migration(self, ctxt, instance, dest, migration, migrate_data,
-                       on_progress=None):
-        """Run the migration and settle it, whatever happens.
+    def live_migration(self, ctxt, instance, dest, migration, migrate_data):
+        """Run the migration and settle it, whatever happens (a cast).
 
         How it ended is decided from where the guest actually runs
         (nova.compute.settle), not only from what libvirt reported: a
         guest found running on the destination is never rolled back, one
-        found nowhere is never "rolled back" onto the source.  Returns the
-        driver's MigrationOutcome (None if the migration never started);
-        the instance, the migration record and Placement are consistent
-        when it returns.  An error that stopped the migration before the
-        guest moved is raised after the rollback.
+        found nowhere is never "rolled back" onto the source.  The
+        instance, the migration record and Placement are consistent when
+        it returns; how it went (a LiveMigrationOutcome) is kept for
+        ``live_migration_outcome``.  A request that arrives when the
+        migration is no longer waiting for it (the source restarted and
+        settled it meanwhile) is ignored.
         """
         instance.refresh()
         migration.refresh()
+        if (migration.status != STATUS.ACCEPTED
+                or instance.task_state != fields.TaskState.MIGRATING):
+            LOG.warning('Ignoring the start of live migration %s of %s: it '
+                        'is %s and the instance %s', migration.uuid,
+                        instance.uuid, migration.status,
+                        instance.task_state or 'idle')
+            return
+        key = progress_key(instance.uuid)
+        transport = self.compute_rpcapi.transport
 
         def save(mig):
-            migration.status = mig.status
-            for name in ('memory_total', 'memory_processed',
-                         'memory_remaining', 'disk_total', 'disk_processed',
-                         'disk_remaining'):
-                if mig.obj_attr_is_set(name):
-                    setattr(migration, name, getattr(mig, name))
-            migration.save()
-            if on_progress is not None:
-                on_progress(migration)
+            # One small value per look at the job: written through the
+            # conductor and pushed to whoever follows the migration.  A
+            # final status is only what the driver reports: the record
+            # becomes final once the migration is settled, below.
+            progress = objects.MigrationProgress.of(mig)
+            if progress.status in fields.MigrationStatus.FINAL:
+                recorded = migration.status
+                progress.apply_to(migration)
+                migration.status = recorded
+            else:
+                progress.apply_to(migration)
+            try:
+                migration.save()
+            except Exception as exc:
+                # The conductor or the broker is away for a moment: the
+                # migration must not suffer for it.  What could not be
+                # recorded now is recorded at the next look.
+                LOG.warning('Could not record the progress of migration %s '
+                            '(%s); it goes on', migration.uuid, exc)
+            rpc.notify(transport, ctxt, key, progress)
 
         outcome = error = None
         try:
             migration.status = STATUS.PREPARING
             migration.save()
-            self.compute_rpcapi.call(dest, 'pre_live_migration', ctxt,
-                                     instance, migration, migrate_data)
+            self.compute_rpcapi.pre_live_migration(ctxt, dest, instance,
+                                                   migration, migrate_data)
             instance.refresh()
             outcome = self.driver.live_migration(
                 instance, dest, migration.obj_clone(),
                 block_migration=migrate_data.block_migration,
-                copied_disk_gb=migrate_data.copied_disk_gb,
+                copied_disk_gb=tuple(migrate_data.copied_disk_gb),
                 dest_xml=self.driver.destination_xml(instance),
                 on_progress=save)
         except Exception as exc:
@@ -255,13 +324,25 @@ class ComputeManager(object):
             error = exc
         settlement = self._settle(ctxt, instance, dest, outcome)
         if outcome is not None:
-            self.outcomes[migration.uuid] = outcome
             if settlement.status != outcome.status:
                 LOG.warning('Live migration of %s reported %s, settled as '
                             '%s: %s', instance.uuid, outcome.status,
                             settlement.status, settlement.reason)
                 outcome.settlement = settlement.reason
             outcome.status = settlement.status
+            self._keep_outcome(migration.uuid,
+                               objects.LiveMigrationOutcome.from_driver(
+                                   outcome))
+        elif error is not None:
+            # It never started: the caller still learns why.
+            self._keep_outcome(
+                migration.uuid, objects.LiveMigrationOutcome.not_started(
+                    settlement.status, '%s: %s' % (type(error).__name__,
+                                                   error)))
+        self.apply_settlement(ctxt, instance, dest, migration, settlement)
+
+    def apply_settlement(self, ctxt, instance, dest, migration, settlement):
+        """Complete, hold or roll back a live migration as settled."""
         verdict = settlement.verdict
         if verdict is settle.Verdict.COMPLETE:
             self._post_live_migration(ctxt, instance, dest, migration)
@@ -271,9 +352,23 @@ class ComputeManager(object):
         else:
             self._rollback_live_migration(ctxt, instance, dest, migration,
                                           settlement.status)
-        if error is not None and verdict is not settle.Verdict.COMPLETE:
-            raise error
-        return outcome
+
+    def _keep_outcome(self, migration_uuid, outcome):
+        self.outcomes[migration_uuid] = outcome
+        while len(self.outcomes) > KEPT_OUTCOMES:
+            self.outcomes.popitem(last=False)
+
+    def live_migration_outcome(self, ctxt, migration_uuid):
+        """How this source ended a migration (LiveMigrationOutcome), once;
+        None when the migration never started here or this service has
+        restarted since.
+        """
+        return self.outcomes.pop(migration_uuid, None)
+
+    def tracked_usage(self, ctxt):
+        """What this host's resource tracker counts, for the audit."""
+        return {'instances': sorted(self.rt.tracked_instances),
+                'migrations': sorted(self.rt.tracked_migrations)}
 
     def _locate(self, ctxt, instance, dest):
         """(source state, destination state) of the instance's guest."""
@@ -284,12 +379,18 @@ class ComputeManager(object):
                         self.host, exc)
             source = settle.UNREACHABLE
         try:
-            target = self.compute_rpcapi.call(dest, 'guest_power_state',
-                                              ctxt, instance)
+            target = self.compute_rpcapi.guest_power_state(ctxt, dest,
+                                                           instance)
         except Exception as exc:
             LOG.warning('Cannot see %s on %s: %s', instance.uuid, dest, exc)
             target = settle.UNREACHABLE
         return source, target
+
+    def settle_where_guest_runs(self, ctxt, instance, dest):
+        """Settle a migration from where the guest runs alone (nothing
+        reported: the monitor of the migration is gone).
+        """
+        return self._settle(ctxt, instance, dest, None)
 
     def _settle(self, ctxt, instance, dest, outcome):
         source, target = self._locate(ctxt, instance, dest)
@@ -299,6 +400,7 @@ class ComputeManager(object):
                              postcopy_started=outcome.postcopy_started,
                              job_ended=outcome.job_ended)
 
+    @messaging.expected_exceptions(*EXPECTED)
     def guest_power_state(self, ctxt, instance):
         """The power state of the instance's guest on this host (None:
         no domain here).
@@ -337,9 +439,8 @@ class ComputeManager(object):
         self.rt.drop_move_claim(instance, migration)
         self.reportclient.delete_allocation_for_consumer(migration.uuid)
         try:
-            self.compute_rpcapi.call(
-                dest, 'post_live_migration_at_destination', ctxt, instance,
-                migration)
+            self.compute_rpcapi.post_live_migration_at_destination(
+                ctxt, dest, instance, migration)
         except Exception:
             # The guest runs on the destination: record that even though
             # the destination could not finish its half.
@@ -361,9 +462,8 @@ class ComputeManager(object):
         self.reportclient.revert_allocation_for_migration(migration.uuid,
                                                           instance.uuid)
         try:
-            self.compute_rpcapi.call(
-                dest, 'rollback_live_migration_at_destination', ctxt,
-                instance, migration)
+            self.compute_rpcapi.rollback_live_migration_at_destination(
+                ctxt, dest, instance, migration)
         except Exception as exc:
             # The destination is gone: drop what it claimed from here; its
             # audit and start-up clean the rest when it comes back.
@@ -382,14 +482,17 @@ class ComputeManager(object):
         LOG.info('Live migration of %s to %s rolled back: %s',
                  instance.uuid, dest, status)
 
+    @messaging.expected_exceptions(*EXPECTED)
     def live_migration_force_complete(self, ctxt, instance):
         self.driver.live_migration_force_complete(instance)
 
+    @messaging.expected_exceptions(*EXPECTED)
     def live_migration_abort(self, ctxt, instance):
         self.driver.live_migration_abort(instance)
 
     # -- evacuation: destination -------------------------------------------
 
+    @messaging.expected_exceptions(*EXPECTED)
     def rebuild_instance(self, ctxt, instance, migration, allocations):
         """Rebuild an evacuated instance here, under a rebuild claim."""
         instance.refresh()

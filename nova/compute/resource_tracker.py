@@ -23,9 +23,7 @@ from nova.compute import claims
 from nova import exception
 from nova import objects
 from nova.objects import fields
-from nova.scheduler import utils as scheduler_utils
 from nova.virt import hardware
-from nova.virt.libvirt import vpmem
 
 LOG = logging.getLogger(__name__)
 
@@ -102,11 +100,11 @@ class ResourceTracker(object):
             return None
         allocated = (allocations or {}).get(
             self.compute_node.uuid, {}).get('resources', {})
-        return vpmem.assign(
+        return self.driver.assign_vpmems(
             instance.uuid, self.host, labels, self.vpmems,
             self.compute_node.uuid,
             {rc: n for rc, n in allocated.items()
-             if rc.startswith(scheduler_utils.PMEM_RC_PREFIX)},
+             if rc.startswith(hardware.PMEM_RC_PREFIX)},
             self.usage.namespaces | set(self.quarantined))
 
     # -- building an instance here ------------------------------------------
@@ -247,9 +245,9 @@ class ResourceTracker(object):
         return failed
 
     def _inventory_extra(self):
-        inventory = vpmem.inventory(self.vpmems)
+        inventory = self.driver.vpmem_inventory(self.vpmems)
         for device in self.quarantined.values():
-            rc = scheduler_utils.pmem_resource_class(device.label)
+            rc = hardware.pmem_resource_class(device.label)
             if rc in inventory:
                 inventory[rc]['reserved'] += 1
         return inventory

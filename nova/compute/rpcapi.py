@@ -1,84 +1,149 @@
-"""Reaching the compute service of a host.
+"""The compute service's RPC API: what other services ask of a host.
 
-The services of one deployment run in one process, so a call is a direct
-method call on that host's ComputeManager.  Like an RPC, it hands the
-callee copies of the objects, never the caller's own: what a service
-changes reaches others only through the database (callers refresh).
+Topic ``compute``, one server per host.  Every method is a ``call`` (the
+caller needs the answer) except ``live_migration``, a ``cast`` to the
+source as in Nova: the conductor and the API follow the migration through
+its database record.  Calls that can take long (the destination's claim,
+a rebuild, the hand-over steps of a migration) get ``long_rpc_timeout``
+kept alive by ``call_monitor_timeout``, so a dead host is noticed after
+``rpc_response_timeout`` while a slow one is waited for.
+
+A call that gets no answer raises ServiceUnreachable, a kind of
+ComputeServiceUnavailable naming the host and the method.
 """
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
-from nova.compute import service_status
+import nova.conf
 from nova import exception
-from nova.objects import base
+from nova import rpc
 
 LOG = logging.getLogger(__name__)
-
-#: The methods other services may call on a compute manager.
-METHODS = frozenset((
-    'build_and_run_instance',
-    'terminate_instance',
-    'check_can_live_migrate_destination',
-    'pre_live_migration',
-    'live_migration',
-    'post_live_migration_at_destination',
-    'rollback_live_migration_at_destination',
-    'live_migration_force_complete',
-    'live_migration_abort',
-    'rebuild_instance',
-    'guest_power_state',
-    'hypervisor_guests',
-))
-
-
-def _copy(value):
-    if isinstance(value, base.NovaObject):
-        return value.obj_clone()
-    return value
+CONF = nova.conf.CONF
+BINARY = 'nova-compute'
+TOPIC = 'compute'
 
 
 class ComputeAPI(object):
 
-    def __init__(self, service_registry=None):
-        self._services = {}
-        #: Operators' settings (nova.compute.service_status); a forced-down
-        #: service counts as down.
+    def __init__(self, transport, servicegroup, service_registry=None):
+        self.transport = transport
+        self.servicegroup = servicegroup
+        #: Operators' settings (nova.compute.service_status) in the
+        #: embedded default; a forced-down service counts as down.
         self.service_registry = service_registry
+        self.client = rpc.get_client(
+            transport, messaging.Target(topic=TOPIC,
+                                        version=rpc.RPC_VERSION),
+            timeout=CONF.rpc_response_timeout)
 
-    def register(self, manager):
-        self._services[manager.host] = manager
-        if self.service_registry is not None:
-            self.service_registry.ensure(service_status.COMPUTE,
-                                         manager.host)
+    # -- liveness ---------------------------------------------------------
 
     def hosts(self):
-        return sorted(self._services)
-
-    def service(self, host):
-        """The ComputeManager of ``host`` (for the deployment's owner)."""
-        try:
-            return self._services[host]
-        except KeyError:
-            raise exception.ComputeServiceUnavailable(host=host)
+        """Every host with a compute service, up or down."""
+        return self.servicegroup.hosts(BINARY)
 
     def is_up(self, host):
-        manager = self._services.get(host)
-        if manager is None or not manager.service_up:
+        if host is None or not self.servicegroup.is_up(BINARY, host):
             return False
         return not (self.service_registry is not None and
                     self.service_registry.is_forced_down(host))
 
-    def call(self, host, method, *args, **kwargs):
-        """Run ``method`` on the compute service of ``host``.
+    # -- plumbing ---------------------------------------------------------
 
-        Raises ComputeServiceUnavailable when the host has no service or
-        its service is down.
+    def _prepare(self, host, long=False):
+        if long:
+            return self.client.prepare(
+                server=host, timeout=CONF.long_rpc_timeout,
+                call_monitor_timeout=CONF.rpc_response_timeout)
+        return self.client.prepare(server=host)
+
+    def _call(self, host, method, ctxt, long=False, **kwargs):
+        try:
+            return self._prepare(host, long).call(ctxt, method, **kwargs)
+        except messaging.MessagingTimeout as exc:
+            raise exception.ServiceUnreachable(
+                binary=BINARY, host=host, method=method, reason=exc)
+
+    # -- building and deleting --------------------------------------------
+
+    def build_and_run_instance(self, ctxt, host, instance, allocations):
+        return self._call(host, 'build_and_run_instance', ctxt, long=True,
+                          instance=instance, allocations=allocations)
+
+    def terminate_instance(self, ctxt, host, instance):
+        return self._call(host, 'terminate_instance', ctxt, long=True,
+                          instance=instance)
+
+    # -- live migration ---------------------------------------------------
+
+    def check_can_live_migrate_destination(self, ctxt, host, instance,
+                                           migration, allocations,
+                                           block_migration=False):
+        return self._call(host, 'check_can_live_migrate_destination', ctxt,
+                          long=True, instance=instance, migration=migration,
+                          allocations=allocations,
+                          block_migration=block_migration)
+
+    def pre_live_migration(self, ctxt, host, instance, migration,
+                           migrate_data):
+        return self._call(host, 'pre_live_migration', ctxt, long=True,
+                          instance=instance, migration=migration,
+                          migrate_data=migrate_data)
+
+    def live_migration(self, ctxt, host, instance, dest, migration,
+                       migrate_data):
+        """Start the migration on the source ``host`` (a cast)."""
+        self._prepare(host).cast(ctxt, 'live_migration', instance=instance,
+                                 dest=dest, migration=migration,
+                                 migrate_data=migrate_data)
+
+    def post_live_migration_at_destination(self, ctxt, host, instance,
+                                           migration):
+        return self._call(host, 'post_live_migration_at_destination', ctxt,
+                          long=True, instance=instance, migration=migration)
+
+    def rollback_live_migration_at_destination(self, ctxt, host, instance,
+                                               migration):
+        return self._call(host, 'rollback_live_migration_at_destination',
+                          ctxt, long=True, instance=instance,
+                          migration=migration)
+
+    def live_migration_force_complete(self, ctxt, host, instance):
+        return self._call(host, 'live_migration_force_complete', ctxt,
+                          instance=instance)
+
+    def live_migration_abort(self, ctxt, host, instance):
+        return self._call(host, 'live_migration_abort', ctxt,
+                          instance=instance)
+
+    def live_migration_outcome(self, ctxt, host, migration_uuid):
+        """How the source ended a migration (LiveMigrationOutcome), or None
+        when it never started or the source no longer knows.
         """
-        if method not in METHODS:
-            raise ValueError('%s is not a compute service method' % method)
-        if not self.is_up(host):
-            raise exception.ComputeServiceUnavailable(host=host)
-        manager = self._services[host]
-        return getattr(manager, method)(
-            *[_copy(a) for a in args],
-            **{k: _copy(v) for k, v in kwargs.items()})
+        return self._call(host, 'live_migration_outcome', ctxt,
+                          migration_uuid=migration_uuid)
+
+    # -- evacuation -------------------------------------------------------
+
+    def rebuild_instance(self, ctxt, host, instance, migration,
+                         allocations):
+        return self._call(host, 'rebuild_instance', ctxt, long=True,
+                          instance=instance, migration=migration,
+                          allocations=allocations)
+
+    # -- looking at a host ------------------------------------------------
+
+    def guest_power_state(self, ctxt, host, instance):
+        return self._call(host, 'guest_power_state', ctxt,
+                          instance=instance)
+
+    def hypervisor_guests(self, ctxt, host):
+        return self._call(host, 'hypervisor_guests', ctxt)
+
+    def tracked_usage(self, ctxt, host):
+        """{'instances': [uuid], 'migrations': [uuid]} the host's resource
+        tracker counts (for the consistency audit).
+        """
+        return self._call(host, 'tracked_usage', ctxt)

@@ -12,6 +12,7 @@ from nova.conf import compute
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
+from nova.conf import service
 
 CONF = cfg.CONF
 
@@ -21,3 +22,4 @@ compute.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)
 placement.register_opts(CONF)
+service.register_opts(CONF)

@@ -8,8 +8,9 @@ from nova.conf import compute
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
+from nova.conf import service
 
-_MODULES = (api, base, compute, database, libvirt, placement)
+_MODULES = (api, base, compute, database, libvirt, placement, service)
 
 
 def list_opts():

@@ -34,10 +34,21 @@ context_manager = enginefacade.transaction_context()
 FINAL_MIGRATION_STATUSES = ('completed', 'failed', 'error', 'cancelled')
 
 _sqlite_lock = threading.RLock()
+#: Called before every transaction; raises when this process (or, in the
+#: embedded default, this thread's service) may not use the database.
+_access_guard = None
+
+
+def set_access_guard(guard):
+    """Install ``guard()`` (None: allow everything); see _transaction."""
+    global _access_guard
+    _access_guard = guard
 
 
 @contextlib.contextmanager
 def _transaction(manager, ctxt):
+    if _access_guard is not None:
+        _access_guard()
     if manager.get_engine().dialect.name != 'sqlite':
         with manager.using(ctxt) as session:
             yield session
@@ -89,9 +100,12 @@ def _instance_dict(instance):
 
 
 def _instance_get(session, uuid, for_update=False):
-    query = sa.select(models.Instance).filter_by(uuid=uuid)
     if for_update:
-        query = query.with_for_update()
+        # Lock the row alone: PostgreSQL refuses FOR UPDATE on the outer
+        # join that loads instance_extra with it.
+        session.execute(sa.select(models.Instance.id).filter_by(
+            uuid=uuid).with_for_update())
+    query = sa.select(models.Instance).filter_by(uuid=uuid)
     instance = session.scalars(query).unique().one_or_none()
     if instance is None:
         raise exception.InstanceNotFound(instance_id=uuid,
@@ -298,3 +312,56 @@ def compute_node_get_all(ctxt):
     with reader(ctxt) as session:
         query = sa.select(models.ComputeNode).order_by(models.ComputeNode.id)
         return [_as_dict(node) for node in session.scalars(query)]
+
+
+# -- services ----------------------------------------------------------------
+
+def service_get_all(ctxt, binary=None):
+    with reader(ctxt) as session:
+        query = sa.select(models.Service).order_by(models.Service.host)
+        if binary is not None:
+            query = query.filter_by(binary=binary)
+        return [_as_dict(svc) for svc in session.scalars(query)]
+
+
+def service_get_by_host_and_binary(ctxt, host, binary):
+    with reader(ctxt) as session:
+        svc = session.scalars(sa.select(models.Service).filter_by(
+            host=host, binary=binary)).one_or_none()
+        if svc is None:
+            raise exception.ServiceNotFound(host=host, binary=binary)
+        return _as_dict(svc)
+
+
+def service_create(ctxt, values):
+    with writer(ctxt) as session:
+        row = models.Service(created_at=timeutils.utcnow(), report_count=0,
+                             forced_down=False)
+        _set(row, values)
+        session.add(row)
+        session.flush()
+        return _as_dict(row)
+
+
+def _service_get(session, service_id):
+    svc = session.get(models.Service, service_id)
+    if svc is None:
+        raise exception.ServiceNotFound(host='id %s' % service_id,
+                                        binary='any')
+    return svc
+
+
+def service_update(ctxt, service_id, values):
+    with writer(ctxt) as session:
+        return _update_row(session, _service_get(session, service_id),
+                           values)
+
+
+def service_heartbeat(ctxt, service_id):
+    """Count one more report of the service and stamp it now."""
+    with writer(ctxt) as session:
+        svc = _service_get(session, service_id)
+        now = timeutils.utcnow()
+        return _update_row(session, svc, {
+            'report_count': (svc.report_count or 0) + 1,
+            'last_seen_up': now})

@@ -153,3 +153,28 @@ class ComputeNode(_Timestamps, Base):
         sa.Float)
     reserved_host_memory_mb: orm.Mapped[int | None] = orm.mapped_column(
         sa.Integer)
+
+
+class Service(_Timestamps, Base):
+    """A running service (nova-conductor, nova-compute of a host, ...)
+    and its last heartbeat, as the servicegroup ``db`` driver keeps it.
+    """
+
+    __tablename__ = 'services'
+    __table_args__ = (
+        sa.UniqueConstraint('host', 'binary',
+                            name='uniq_services0host0binary'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
+    binary: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                nullable=False)
+    topic: orm.Mapped[str | None] = _string()
+    report_count: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, nullable=False, default=0)
+    last_seen_up: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    forced_down: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False)

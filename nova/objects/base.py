@@ -19,6 +19,12 @@ class NovaObjectRegistry(ovo_base.VersionedObjectRegistry):
             setattr(nova.objects, cls.obj_name(), cls)
 
 
+#: Methods that read or write the database.  On a compute service they run
+#: on the conductor (``NovaObject.indirection_api``); elsewhere directly.
+remotable = ovo_base.remotable
+remotable_classmethod = ovo_base.remotable_classmethod
+
+
 class NovaObject(ovo_base.VersionedObject):
     OBJ_SERIAL_NAMESPACE = 'nova_object'
     OBJ_PROJECT_NAMESPACE = 'nova'
@@ -42,6 +48,7 @@ class FlatPersistence(object):
         obj.obj_reset_changes()
         return obj
 
+    @remotable
     def create(self):
         values = {name: getattr(self, name) for name in self.fields
                   if name != 'id' and self.obj_attr_is_set(name)}
@@ -51,6 +58,7 @@ class FlatPersistence(object):
                 setattr(self, name, row.get(name))
         self.obj_reset_changes()
 
+    @remotable
     def save(self):
         changed = {name: getattr(self, name)
                    for name in self.obj_what_changed() if name != 'id'}

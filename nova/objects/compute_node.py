@@ -12,7 +12,8 @@ class ComputeNode(base.FlatPersistence, base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Persistence (create, save, get_by_host_and_nodename,
     #              get_all)
-    VERSION = '1.1'
+    # Version 1.2: Persistence methods are remotable
+    VERSION = '1.2'
 
     fields = {
         'id': fields.IntegerField(nullable=True),
@@ -53,12 +54,12 @@ class ComputeNode(base.FlatPersistence, base.NovaObject):
     _db_create = staticmethod(db.compute_node_create)
     _db_update = staticmethod(db.compute_node_update)
 
-    @classmethod
+    @base.remotable_classmethod
     def get_by_host_and_nodename(cls, ctxt, host, nodename):
         return cls._from_db(ctxt, db.compute_node_get_by_host_and_nodename(
             ctxt, host, nodename))
 
-    @classmethod
+    @base.remotable_classmethod
     def get_all(cls, ctxt):
         return [cls._from_db(ctxt, row)
                 for row in db.compute_node_get_all(ctxt)]

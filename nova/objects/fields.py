@@ -1,5 +1,6 @@
 """Field types and enums used by Nova's objects."""
 
+from oslo_serialization import jsonutils
 from oslo_versionedobjects import fields
 
 from nova import utils
@@ -12,6 +13,7 @@ DictOfStringsField = fields.DictOfStringsField
 Enum = fields.Enum
 FloatField = fields.FloatField
 IntegerField = fields.IntegerField
+ListOfIntegersField = fields.ListOfIntegersField
 ListOfObjectsField = fields.ListOfObjectsField
 ListOfStringsField = fields.ListOfStringsField
 NonNegativeIntegerField = fields.NonNegativeIntegerField
@@ -105,3 +107,22 @@ class MigrationStatus(fields.Enum):
 
 class MigrationStatusField(fields.BaseEnumField):
     AUTO_TYPE = MigrationStatus()
+
+
+class JSON(fields.FieldType):
+    """Any value JSON can carry (dicts, lists, strings, numbers, bools,
+    None), checked when set: a value that would not survive the wire is
+    refused there, not in the middle of a message.
+    """
+
+    @staticmethod
+    def coerce(obj, attr, value):
+        try:
+            return jsonutils.loads(jsonutils.dumps(value))
+        except (TypeError, ValueError) as exc:
+            raise ValueError('%s.%s must be JSON-serializable: %s' % (
+                obj.obj_name(), attr, exc))
+
+
+class JSONField(fields.AutoTypedField):
+    AUTO_TYPE = JSON()

@@ -37,7 +37,9 @@ class Instance(base.NovaObject):
     # Version 1.1: Added numa_topology, resources, migration_context and
     #              persistence (create, save, get_by_uuid, get_by_host)
     # Version 1.2: task_state 'deleting'; save() takes expected states
-    VERSION = '1.2'
+    # Version 1.3: Persistence methods are remotable (compute services
+    #              reach them through the conductor)
+    VERSION = '1.3'
 
     fields = {
         'uuid': fields.UUIDField(),
@@ -93,16 +95,16 @@ class Instance(base.NovaObject):
         inst.obj_reset_changes()
         return inst
 
-    @classmethod
+    @base.remotable_classmethod
     def get_by_uuid(cls, ctxt, uuid):
         return cls._from_db(ctxt, db.instance_get_by_uuid(ctxt, uuid))
 
-    @classmethod
+    @base.remotable_classmethod
     def get_by_host(cls, ctxt, host):
         return [cls._from_db(ctxt, row)
                 for row in db.instance_get_all_by_host(ctxt, host)]
 
-    @classmethod
+    @base.remotable_classmethod
     def get_all(cls, ctxt):
         return [cls._from_db(ctxt, row) for row in db.instance_get_all(ctxt)]
 
@@ -121,6 +123,7 @@ class Instance(base.NovaObject):
             values['extra'] = extra
         return values
 
+    @base.remotable
     def create(self):
         for name in ('numa_topology', 'resources', 'migration_context',
                      'host', 'node', 'task_state', 'display_name',
@@ -133,6 +136,7 @@ class Instance(base.NovaObject):
             _COLUMNS + ('system_metadata',) + tuple(_EXTRA)))
         self.obj_reset_changes()
 
+    @base.remotable
     def save(self, expected_task_state=None, expected_vm_state=None):
         """Write the changed fields (nested objects count as changed).
 
@@ -161,10 +165,12 @@ class Instance(base.NovaObject):
                                expected=expected)
         self.obj_reset_changes(recursive=True)
 
+    @base.remotable
     def destroy(self):
         """Delete the instance and its instance_extra row."""
         db.instance_destroy(self._context, self.uuid)
 
+    @base.remotable
     def refresh(self):
         fresh = self.get_by_uuid(self._context, self.uuid)
         for name in self.fields:

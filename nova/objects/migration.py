@@ -14,7 +14,9 @@ class Migration(base.FlatPersistence, base.NovaObject):
     # Version 1.1: Persistence (create, save, get_by_id, get_by_uuid,
     #              get_in_progress_by_host_and_node, get_by_instance)
     # Version 1.2: created_at, updated_at (set by the database); get_all
-    VERSION = '1.2'
+    # Version 1.3: Persistence methods are remotable (compute services
+    #              reach them through the conductor)
+    VERSION = '1.3'
 
     fields = {
         'id': fields.IntegerField(nullable=True),
@@ -52,33 +54,34 @@ class Migration(base.FlatPersistence, base.NovaObject):
     _db_create = staticmethod(db.migration_create)
     _db_update = staticmethod(db.migration_update)
 
+    @base.remotable
     def refresh(self):
         fresh = self.get_by_id(self._context, self.id)
         for name in self.fields:
             setattr(self, name, getattr(fresh, name))
         self.obj_reset_changes()
 
-    @classmethod
+    @base.remotable_classmethod
     def get_by_id(cls, ctxt, migration_id):
         return cls._from_db(ctxt, db.migration_get(ctxt, migration_id))
 
-    @classmethod
+    @base.remotable_classmethod
     def get_by_uuid(cls, ctxt, uuid):
         return cls._from_db(ctxt, db.migration_get_by_uuid(ctxt, uuid))
 
-    @classmethod
+    @base.remotable_classmethod
     def get_in_progress_by_host_and_node(cls, ctxt, host, node):
         return [cls._from_db(ctxt, row) for row in
                 db.migration_get_in_progress_by_host_and_node(
                     ctxt, host, node)]
 
-    @classmethod
+    @base.remotable_classmethod
     def get_all(cls, ctxt):
         """Every migration, oldest first."""
         return [cls._from_db(ctxt, row) for row in
                 db.migration_get_all(ctxt)]
 
-    @classmethod
+    @base.remotable_classmethod
     def get_by_instance(cls, ctxt, instance_uuid):
         return [cls._from_db(ctxt, row) for row in
                 db.migration_get_all_by_instance(ctxt, instance_uuid)]

@@ -8,7 +8,6 @@ consistency audit (nova.compute.audit) checks Placement, claims,
 migration contexts and vPMEM namespaces.
 """
 
-import dataclasses
 import threading
 
 from oslo_log import log as logging
@@ -361,11 +360,9 @@ class Runner(object):
             flags=outcome.flags, total_time_s=outcome.total_time_s,
             downtime_ms=outcome.downtime_ms, bytes_moved=outcome.bytes_moved,
             iterations=outcome.iterations,
-            samples=[dataclasses.asdict(s) for s in outcome.samples])
-        op['actions'] = sorted(op['actions'] + [
-            {'time_s': t, 'action': d.action.value, 'value': d.value,
-             'reason': d.reason} for t, d in outcome.actions],
-            key=lambda a: a['time_s'])
+            samples=list(outcome.samples))
+        op['actions'] = sorted(op['actions'] + list(outcome.actions),
+                               key=lambda a: a['time_s'])
 
     def _schedule_fault(self, op, fault, start, handles, hooks, event):
         if 'network_drop' in fault:

@@ -7,13 +7,10 @@ import os_resource_classes as orc
 from nova.virt import hardware
 
 
-#: Every vPMEM resource class starts with this.
-PMEM_RC_PREFIX = 'CUSTOM_PMEM_NAMESPACE_'
-
-
-def pmem_resource_class(label):
-    """CUSTOM_PMEM_NAMESPACE_<LABEL> for a vPMEM namespace label."""
-    return orc.normalize_name('PMEM_NAMESPACE_' + label)
+# The vPMEM names live in nova.virt.hardware; kept here for callers that
+# build Placement requests.
+PMEM_RC_PREFIX = hardware.PMEM_RC_PREFIX
+pmem_resource_class = hardware.pmem_resource_class
 
 
 def resources_from_flavor(flavor):

@@ -1,8 +1,29 @@
-"""Read hardware requests out of a flavor's extra specs."""
+"""Read hardware requests out of a flavor's extra specs; name them.
+
+The one place of the vPMEM vocabulary every service shares: the flavor
+key, the Placement resource class of a namespace label and the trait of a
+host able to live-migrate vPMEM guests.  The scheduler, the conductor,
+the resource tracker and the libvirt driver all name them from here.
+"""
 
 import re
 
+import os_resource_classes as orc
+
 from nova import exception
+
+#: Every vPMEM resource class starts with this.
+PMEM_RC_PREFIX = 'CUSTOM_PMEM_NAMESPACE_'
+#: A host whose hypervisor can live-migrate guests with vPMEM (libvirt
+#: 5.0.0 / QEMU 3.1.0 and newer) reports this trait; both hosts of a vPMEM
+#: instance's live migration must.
+VPMEM_LIVE_MIGRATION_TRAIT = 'CUSTOM_COMPUTE_MIGRATE_VPMEM'
+
+
+def pmem_resource_class(label):
+    """CUSTOM_PMEM_NAMESPACE_<LABEL> for a vPMEM namespace label."""
+    return orc.normalize_name('PMEM_NAMESPACE_' + label)
+
 
 PMEM_KEY = 'hw:pmem'
 PMEM_LABELS_PATTERN = r'[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*'

@@ -74,8 +74,7 @@ class Backend(object):
         """
         old, new = self.services.update(record.uuid, **changes)
         if old.forced_down and not new.forced_down:
-            manager = self.deployment.compute(new.host)
-            if manager.service_up:
+            if self.deployment.is_up(new.host):
                 LOG.info('%s is no longer forced down: running its start-up '
                          'clean-up', new.host)
                 self.deployment.service_up(new.host)

@@ -66,9 +66,9 @@ class EvacuateTask(base.MoveTask):
             self.migration.dest_node = dest
             self.migration.status = STATUS.PREPARING
             self.migration.save()
-            self.compute_rpcapi.call(
-                dest, 'rebuild_instance', self.ctxt, self.instance,
-                self.migration, selection.allocations)
+            self.compute_rpcapi.rebuild_instance(
+                self.ctxt, dest, self.instance, self.migration,
+                selection.allocations)
         except Exception as exc:
             if self._runs_on(dest):
                 # The rebuild did happen (only its answer was lost): the
@@ -93,8 +93,8 @@ class EvacuateTask(base.MoveTask):
 
     def _runs_on(self, host):
         try:
-            state = self.compute_rpcapi.call(host, 'guest_power_state',
-                                             self.ctxt, self.instance)
+            state = self.compute_rpcapi.guest_power_state(
+                self.ctxt, host, self.instance)
         except Exception as exc:
             LOG.warning('Cannot tell whether %s runs on %s: %s',
                         self.instance.uuid, host, exc)

@@ -6,7 +6,7 @@ compare-and-swap, so no second request can be here for it).  Order
 
 1. pre-checks: instance state, its migration policy (flavor/image), the
    source service, and for a vPMEM instance that both hosts can live-migrate
-   vPMEM (the trait the libvirt driver reports); for a forced host, every
+   vPMEM (the trait its virt driver reports); for a forced host, every
    trait the scheduler would have required (forcing skips the scheduler's
    choice, not the capability checks);
 2. the migration record is created and the instance's source allocation
@@ -34,11 +34,10 @@ from nova.objects import fields
 from nova.scheduler import request_filter
 from nova.scheduler import utils as scheduler_utils
 from nova.virt import hardware
-from nova.virt.libvirt import host as libvirt_host
 from nova.virt import migration_policy
 
 LOG = logging.getLogger(__name__)
-VPMEM_TRAIT = libvirt_host.VPMEM_LIVE_MIGRATION_TRAIT
+VPMEM_TRAIT = hardware.VPMEM_LIVE_MIGRATION_TRAIT
 MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
 
 
@@ -116,11 +115,13 @@ class LiveMigrationTask(base.MoveTask):
 
     # -- the move ---------------------------------------------------------
 
-    def execute(self, on_progress=None):
-        """Run the whole live migration; returns the MigrationOutcome.
+    def execute(self):
+        """Check, claim, then start the migration on the source (a cast).
 
         Pre-check errors are raised after the task state was cleared and
         before any migration record, claim or allocation change exists.
+        The source settles the migration, whatever happens, and records
+        how in the migration; follow that record to know the outcome.
         """
         try:
             self.check()
@@ -133,28 +134,27 @@ class LiveMigrationTask(base.MoveTask):
             self.migration.dest_compute = dest
             self.migration.dest_node = dest
             self.migration.save()
-            migrate_data = self.compute_rpcapi.call(
-                dest, 'check_can_live_migrate_destination', self.ctxt,
-                self.instance, self.migration, allocations,
-                block_migration=self.block_migration)
+            migrate_data = (
+                self.compute_rpcapi.check_can_live_migrate_destination(
+                    self.ctxt, dest, self.instance, self.migration,
+                    allocations, block_migration=self.block_migration))
         except Exception as exc:
             LOG.warning('Live migration of %s refused before it started: '
                         '%s', self.instance.uuid, exc)
             self._revert()
             raise
-        try:
-            return self.compute_rpcapi.call(
-                self.source, 'live_migration', self.ctxt, self.instance,
-                dest, self.migration, migrate_data, on_progress=on_progress)
-        except exception.ComputeServiceUnavailable:
-            # The source never got the request: nothing moved, nothing
-            # of the source's half ran.  Undo the destination's claim too.
+        if not self.compute_rpcapi.is_up(self.source):
+            # The source would only get the request when it comes back:
+            # nothing moved.  Undo the destination's claim too.
             LOG.warning('Source %s went away before the live migration of '
                         '%s started; undoing the destination claim',
                         self.source, self.instance.uuid)
             self._rollback_destination(dest)
             self._revert()
-            raise
+            raise exception.ComputeServiceUnavailable(host=self.source)
+        self.compute_rpcapi.live_migration(
+            self.ctxt, self.source, self.instance, dest, self.migration,
+            migrate_data)
 
     def _request_spec(self):
         spec = objects.RequestSpec.from_instance(
@@ -196,9 +196,8 @@ class LiveMigrationTask(base.MoveTask):
 
     def _rollback_destination(self, dest):
         try:
-            self.compute_rpcapi.call(
-                dest, 'rollback_live_migration_at_destination', self.ctxt,
-                self.instance, self.migration)
+            self.compute_rpcapi.rollback_live_migration_at_destination(
+                self.ctxt, dest, self.instance, self.migration)
         except Exception as exc:
             LOG.warning('Destination %s could not roll back %s (its audit '
                         'and start-up clean the rest): %s', dest,

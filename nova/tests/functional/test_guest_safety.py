@@ -302,13 +302,13 @@ class ForceCompleteOnADeadLinkTestCase(helpers.DeploymentTestCase):
                 asked.append(now)
         migration, outcome = self.cloud.api.live_migrate(
             self.ctxt, inst, on_progress=on_progress)
-        actions = [d.action.value for _t, d in outcome.actions]
+        actions = [a['action'] for a in outcome.actions]
         # It waited for the link, said so, then switched and completed.
         self.assertIn('wait-for-link', actions)
         self.assertLess(actions.index('wait-for-link'),
                         actions.index('start-postcopy'))
-        switch = [t for t, d in outcome.actions
-                  if d.action.value == 'start-postcopy'][0]
+        switch = [a['time_s'] for a in outcome.actions
+                  if a['action'] == 'start-postcopy'][0]
         self.assertGreaterEqual(switch, asked[0] + 10)
         self.assertEqual(STATUS.COMPLETED, outcome.status)
         inst.refresh()

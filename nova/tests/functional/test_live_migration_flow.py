@@ -148,7 +148,7 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         self.assertRaises(exception.NoValidHost,
                           self.cloud.api.live_migrate,
                           self.ctxt, inst)
-        self.cloud.compute('dst').service_up = True
+        self.cloud.deployment.service_up('dst')
         (migration,) = objects.Migration.get_by_instance(self.ctxt,
                                                          inst.uuid)
         self.assertEqual(STATUS.FAILED, migration.status)

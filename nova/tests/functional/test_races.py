@@ -68,7 +68,7 @@ class SameInstanceRaceTestCase(helpers.DeploymentTestCase):
     def test_two_evacuations_of_one_instance(self):
         for _round in range(ROUNDS):
             for name in ('src', 'dst', 'other'):
-                if not self.cloud.compute(name).service_up:
+                if not self.cloud.deployment.is_up(name):
                     self.cloud.network.restore_host(self.cloud.sim.uri(name))
                     self.cloud.deployment.service_up(name)
             inst = self.cloud.boot(helpers.flavor(), host='src')

@@ -14,6 +14,7 @@ from oslo_log import log as logging
 import nova.conf
 from nova import exception
 from nova.objects import fields
+from nova.virt import driver
 from nova.virt.libvirt import flags as migrate_flags
 from nova.virt.libvirt import job
 from nova.virt.libvirt import migration
@@ -103,7 +104,7 @@ class _Active(object):
         return requested
 
 
-class LibvirtDriver(object):
+class LibvirtDriver(driver.ComputeDriver):
 
     def __init__(self, host, conf=CONF, runner=None, monitor_factory=None):
         self._host = host
@@ -137,6 +138,14 @@ class LibvirtDriver(object):
         """{label: [LibvirtVPMEMDevice]} from [libvirt] pmem_namespaces."""
         return vpmem.get_vpmems(self._conf.libvirt.pmem_namespaces,
                                 self.runner)
+
+    def vpmem_inventory(self, vpmems):
+        return vpmem.inventory(vpmems)
+
+    def assign_vpmems(self, instance_uuid, host, labels, vpmems,
+                      provider_uuid, allocated, in_use):
+        return vpmem.assign(instance_uuid, host, labels, vpmems,
+                            provider_uuid, allocated, in_use)
 
     def get_traits(self):
         """The capability traits this hypervisor supports."""
@@ -550,6 +559,33 @@ class LibvirtDriver(object):
         if active is None:
             raise exception.NoActiveMigration(instance_uuid=instance.uuid)
         return active
+
+    def is_monitoring(self, instance_uuid):
+        """Whether this driver's monitor follows a migration of it."""
+        return instance_uuid in self._active
+
+    def wait_for_migration_job(self, instance, poll_interval):
+        """Wait for a migration job no monitor follows (its service
+        restarted) to end; abort it after the completion timeout.
+        Returns False when it had to be aborted.
+        """
+        guest = self._host.find_guest(instance.uuid)
+        clock = self._host.clock
+        deadline = clock.now() + max(
+            self._conf.libvirt.live_migration_completion_timeout, 1)
+        while guest is not None:
+            try:
+                if not guest.get_job_info().is_active:
+                    return True
+            except exception.NovaException as exc:
+                LOG.warning('Cannot read the job of %s: %s', instance.uuid,
+                            exc)
+                return True
+            if clock.now() >= deadline:
+                self._abort_quietly(guest)
+                return False
+            clock.sleep(poll_interval)
+        return True
 
     def migration_progress(self, instance_uuid):
         """(latest Sample or None, actions so far) of the migration of

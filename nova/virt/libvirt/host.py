@@ -14,6 +14,7 @@ from oslo_log import log as logging
 from oslo_utils import importutils
 
 from nova import exception
+from nova.virt import hardware
 from nova.virt.libvirt import guest as libvirt_guest
 from nova.virt.libvirt import job
 
@@ -30,7 +31,7 @@ SIM_SCHEME = 'sim'
 # Live migration of vPMEM (nvdimm) guests needs libvirt 5.0.0 / QEMU 3.1.0;
 # a host says it can do it with this trait, checked on both hosts before
 # anything is claimed.
-VPMEM_LIVE_MIGRATION_TRAIT = 'CUSTOM_COMPUTE_MIGRATE_VPMEM'
+VPMEM_LIVE_MIGRATION_TRAIT = hardware.VPMEM_LIVE_MIGRATION_TRAIT
 MIN_VERSIONS = {
     os_traits.COMPUTE_MIGRATE_AUTO_CONVERGE: ((1, 2, 3), (1, 6, 0)),
     os_traits.COMPUTE_MIGRATE_POST_COPY: ((1, 3, 3), (2, 5, 0)),
@@ -38,13 +39,23 @@ MIN_VERSIONS = {
 }
 
 
+#: A simulated hypervisor in a process of its own (nova.sim.daemon).
+SIM_DAEMON_SCHEME = 'sim+unix'
+
+
 def is_simulated(uri):
-    return urllib.parse.urlsplit(uri or DEFAULT_URI).scheme == SIM_SCHEME
+    return urllib.parse.urlsplit(uri or DEFAULT_URI).scheme in (
+        SIM_SCHEME, SIM_DAEMON_SCHEME)
 
 
 def libvirt_module_for(uri):
-    """The libvirt-python module, or the simulator for a sim:// URI."""
-    if is_simulated(uri):
+    """The libvirt-python module, or the simulator for a sim:// URI (in
+    this process) or a sim+unix:// one (nova.sim.daemon).
+    """
+    scheme = urllib.parse.urlsplit(uri or DEFAULT_URI).scheme
+    if scheme == SIM_DAEMON_SCHEME:
+        return importutils.import_module('nova.sim.remote')
+    if scheme == SIM_SCHEME:
         return importutils.import_module('nova.sim.libvirt')
     try:
         module = importutils.import_module('libvirt')

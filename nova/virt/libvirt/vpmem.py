@@ -22,7 +22,7 @@ from oslo_concurrency import processutils
 
 from nova import exception
 from nova.objects import resource
-from nova.scheduler import utils as scheduler_utils
+from nova.virt import hardware
 
 LABEL_PATTERN = re.compile(r'[A-Za-z0-9_]+')
 NDCTL_LIST = ('ndctl', 'list', '-X')
@@ -85,7 +85,7 @@ def parse_pmem_namespaces(values):
         if label in result:
             raise _invalid(entry, 'label %s is listed twice; list all its '
                                   'namespaces in one entry' % label)
-        rc = scheduler_utils.pmem_resource_class(label)
+        rc = hardware.pmem_resource_class(label)
         if rc in label_of_rc:
             raise _invalid(entry, 'labels %s and %s both give the resource '
                                   'class %s; labels must differ by more '
@@ -236,7 +236,7 @@ def inventory(vpmems_by_label):
         if not devices:
             continue
         total = len(devices)
-        result[scheduler_utils.pmem_resource_class(label)] = {
+        result[hardware.pmem_resource_class(label)] = {
             'total': total, 'max_unit': total, 'min_unit': 1,
             'step_size': 1, 'reserved': 0, 'allocation_ratio': 1.0}
     return result
@@ -244,9 +244,9 @@ def inventory(vpmems_by_label):
 
 def _check_allocation(fail, labels, allocated):
     wanted = collections.Counter(
-        scheduler_utils.pmem_resource_class(label) for label in labels)
+        hardware.pmem_resource_class(label) for label in labels)
     got = {rc: amount for rc, amount in (allocated or {}).items()
-           if rc.startswith(scheduler_utils.PMEM_RC_PREFIX)}
+           if rc.startswith(hardware.PMEM_RC_PREFIX)}
     for rc in sorted(set(wanted) | set(got)):
         if wanted.get(rc, 0) != got.get(rc, 0):
             raise fail('Placement allocated %d of %s on this host but the '
@@ -274,7 +274,7 @@ def assign(instance_uuid, host, labels, vpmems_by_label, provider_uuid,
             instance_uuid=instance_uuid, host=host, reason=reason)
 
     wanted = _check_allocation(fail, labels, allocated)
-    by_rc = {scheduler_utils.pmem_resource_class(label): devices
+    by_rc = {hardware.pmem_resource_class(label): devices
              for label, devices in vpmems_by_label.items()}
     in_use = set(in_use or ())
     free = {rc: [d for d in by_rc.get(rc, ()) if d.name not in in_use]
@@ -282,7 +282,7 @@ def assign(instance_uuid, host, labels, vpmems_by_label, provider_uuid,
     label_of_rc = {}
     for label in labels:
         label_of_rc.setdefault(
-            scheduler_utils.pmem_resource_class(label), label)
+            hardware.pmem_resource_class(label), label)
     short = []
     for rc, amount in sorted(wanted.items()):
         if len(free[rc]) >= amount:
@@ -296,7 +296,7 @@ def assign(instance_uuid, host, labels, vpmems_by_label, provider_uuid,
         raise fail('not enough free namespaces: %s' % '; '.join(short))
     resources = []
     for label in labels:
-        rc = scheduler_utils.pmem_resource_class(label)
+        rc = hardware.pmem_resource_class(label)
         device = free[rc].pop(0)
         resources.append(resource.Resource(
             provider_uuid=provider_uuid, resource_class=rc,

@@ -77,19 +77,39 @@ class MoveRequestTestCase(test.NoDBTestCase):
     def _stored(self):
         return objects.Instance.get_by_uuid(self.ctxt, self.instance.uuid)
 
+    def _migration(self, status):
+        migration = objects.Migration(
+            context=self.ctxt, uuid='2e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6',
+            instance_uuid=self.instance.uuid,
+            migration_type=self.fields.MigrationType.LIVE_MIGRATION,
+            status=status, source_compute='src', dest_compute='dst')
+        migration.create()
+        return migration
+
     def test_live_migrate_marks_then_calls_the_conductor(self):
+        # The conductor starts the move (a cast to the source) and returns
+        # the record; the API follows it to its end, then asks the source
+        # for the outcome.
+        done = self._migration(self.fields.MigrationStatus.COMPLETED)
+
         def conductor_sees(ctxt, instance, **kw):
             self.assertEqual(self.fields.TaskState.MIGRATING,
                              self._stored().task_state)
-            return 'mig', 'outcome'
+            return done
         self.conductor.live_migrate_instance.side_effect = conductor_sees
-        self.assertEqual(('mig', 'outcome'), self.api.live_migrate(
-            self.ctxt, self.instance, host='dst', force=True))
+        self.rpc.live_migration_outcome.return_value = 'outcome'
+        migration, outcome = self.api.live_migrate(
+            self.ctxt, self.instance, host='dst', force=True)
+        self.assertEqual((done.uuid, 'outcome'), (migration.uuid, outcome))
         kwargs = self.conductor.live_migrate_instance.call_args[1]
         self.assertEqual(('dst', True), (kwargs['host'], kwargs['force']))
+        self.rpc.live_migration_outcome.assert_called_once_with(
+            self.ctxt, 'src', done.uuid)
 
     def test_second_request_refused_before_the_conductor(self):
         stale = self._stored()
+        self.conductor.live_migrate_instance.return_value = self._migration(
+            self.fields.MigrationStatus.COMPLETED)
         self.api.live_migrate(self.ctxt, self.instance)
         # The stale copy still says idle: only the database knows better.
         self.assertIsNone(stale.task_state)
@@ -151,32 +171,26 @@ class MoveRequestTestCase(test.NoDBTestCase):
 class LiveMigrateAsyncTestCase(MoveRequestTestCase):
     """The REST API's entry: answer once accepted, run in the background."""
 
-    def _migration(self, status):
-        return objects.Migration(
-            context=self.ctxt, uuid='2e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6',
-            instance_uuid=self.instance.uuid,
-            migration_type=self.fields.MigrationType.LIVE_MIGRATION,
-            status=status, source_compute='src', dest_compute='dst')
+    def setUp(self):
+        super().setUp()
+        self.flags(migration_poll_interval=0.01)
 
     def test_returns_the_record_once_running_then_finishes(self):
-        import threading
-
-        release = threading.Event()
         running = self._migration(self.fields.MigrationStatus.RUNNING)
 
-        def conductor(ctxt, instance, on_progress=None, **kw):
+        def conductor(ctxt, instance, **kw):
             self.assertEqual(self.fields.TaskState.MIGRATING,
                              self._stored().task_state)
-            on_progress(running)
-            release.wait(10)
-            return running, 'outcome'
+            return running
         self.conductor.live_migrate_instance.side_effect = conductor
         migration = self.api.live_migrate_async(
             self.ctxt, self.instance, host='dst', accept_timeout=10)
         self.assertEqual(running.uuid, migration.uuid)
         self.assertIsNot(running, migration)
         self.assertEqual(1, self.api.wait_background(0.05))
-        release.set()
+        # The source ends it; the background follower sees that.
+        running.status = self.fields.MigrationStatus.COMPLETED
+        running.save()
         self.assertEqual(0, self.api.wait_background(10))
 
     def test_refusal_before_start_is_raised_to_the_caller(self):
@@ -200,8 +214,9 @@ class LiveMigrateAsyncTestCase(MoveRequestTestCase):
         import threading
 
         release = threading.Event()
+        migration = self._migration(self.fields.MigrationStatus.COMPLETED)
         self.conductor.live_migrate_instance.side_effect = (
-            lambda *a, **k: release.wait(10) and (None, None))
+            lambda *a, **k: release.wait(10) and migration)
         self.assertIsNone(self.api.live_migrate_async(
             self.ctxt, self.instance, accept_timeout=0.05))
         release.set()

@@ -13,6 +13,8 @@ from nova import objects
 from nova.objects import fields
 from nova import test
 from nova.tests import fixtures as nova_fixtures
+from nova.virt import driver
+from nova.virt.libvirt import vpmem
 
 PROVIDER = '2b1c7d3e-0f4a-4c8b-9a6d-5e7f8a9b0c1d'
 GIB = 1024 ** 3
@@ -24,8 +26,10 @@ def _device(label, name):
                                       align=2 * 1024 * 1024)
 
 
-class _FakeDriver(object):
-    """The driver calls the tracker makes, with fixed answers."""
+class _FakeDriver(driver.ComputeDriver):
+    """The driver calls the tracker makes, with fixed answers (vPMEM
+    assignment and inventory as the libvirt driver does them).
+    """
 
     def __init__(self, vcpus=4, memory_mb=4096, local_gb=40, vpmems=None):
         self.resources = {'vcpus': vcpus, 'memory_mb': memory_mb,
@@ -42,6 +46,12 @@ class _FakeDriver(object):
 
     def get_traits(self):
         return {'COMPUTE_MIGRATE_POST_COPY'}
+
+    def vpmem_inventory(self, vpmems):
+        return vpmem.inventory(vpmems)
+
+    def assign_vpmems(self, *args):
+        return vpmem.assign(*args)
 
     def cleanup_vpmems_devices(self, devices):
         if self.fail_zero:

@@ -14,19 +14,23 @@ from nova.objects import fields
 from nova import test
 
 OBJECT_HASHES = {
-    'ComputeNode': '1.1-bd4f3afd8d8e1377557801a9e72b6b0a',
+    'ComputeNode': '1.2-4f1264f0c3a1003260a7e6e6ea9fb7f9',
     'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
     'ImageMetaProps': '1.3-45fff1488929219a7d3069e6823ecd98',
-    'Instance': '1.2-645732a2ecbbee86935b9e4c3395ce01',
+    'Instance': '1.3-1d01cdb0025b9e26958ce354ba7fd12c',
     'InstanceNUMACell': '1.0-8cae6d80837793f7a81576355a1dd6b9',
     'InstanceNUMATopology': '1.0-c63fad38be73b6afd04715c9c1b29220',
+    'LiveMigrateData': '1.0-d8612586a336d5e11fa96660240d9fd4',
+    'LiveMigrationOutcome': '1.0-102e83d8f1cc25203122d20fff013953',
     'LibvirtVPMEMDevice': '1.0-02efd3d6f03e75de354673bdc28c780c',
-    'Migration': '1.2-c633c585a7cce16cc6e3947d555cf1c0',
+    'Migration': '1.3-f4d80a5026214be7bca089f7ff6c230e',
     'MigrationContext': '1.0-2b60f0be86e6e27eee911564d18adc7e',
+    'MigrationProgress': '1.0-c4c1ed6d38050b4efeacd6be7288e6c6',
     'RequestSpec': '1.0-c962c6cf6140781b5f54f2740824990c',
     'Resource': '1.0-7a0a1dd883732d31fef5532dde3108e8',
     'ResourceList': '1.0-5fed4688e516b8e676f791ebf9571b6c',
+    'Service': '1.0-16867552bd79b7acce0f8e37bafa8b4e',
 }
 
 
