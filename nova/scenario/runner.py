@@ -17,6 +17,7 @@ from nova import exception
 from nova import objects
 from nova.objects import fields
 from nova.scenario import cloud as scenario_cloud
+from nova.scenario import schema as scenario_schema
 from nova.scenario import timers as scenario_timers
 from nova.sim import model
 
@@ -294,6 +295,16 @@ class Runner(object):
             handles.append(self.timers.at(
                 start + step['abort_after'],
                 lambda: request('abort', self.conductor.live_migration_abort)))
+        limit = self.scenario.get('migration_time_limit',
+                                  scenario_schema.DEFAULT_MIGRATION_TIME_LIMIT)
+
+        def time_limit():
+            # Whatever the hosts' [libvirt] timeouts say, the run ends:
+            # the migration is aborted and rolled back the normal way.
+            event('time-limit', 'still migrating after the scenario\'s '
+                  'migration_time_limit of %s s' % limit)
+            request('abort', self.conductor.live_migration_abort)
+        handles.append(self.timers.at(start + limit, time_limit))
         for fault in step.get('faults') or []:
             self._schedule_fault(op, fault, start, handles, hooks, event)
 
