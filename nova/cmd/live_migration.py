@@ -241,22 +241,35 @@ def run(args):
     output.prepare()
     stream = sys.stdout if args.format == 'text' else sys.stderr
     display = scenario_progress.Display(stream)
-    scenario_job.prepare_database()
-    ctxt = nova_context.get_admin_context()
     try:
+        scenario_job.prepare_database()
+        ctxt = nova_context.get_admin_context()
         with placement.report_client(CONF) as client:
             report = scenario_job.execute(scenario, ctxt, client, display,
                                           output)
+    except Exception:
+        if interrupt.received() is None:
+            raise
+        # A second signal stopped the run at once, wherever it was; what
+        # broke on the way out is a consequence, not the news.
+        LOG.debug('The interrupted run ended with', exc_info=True)
+        return _stopped(interrupt.Interrupted(interrupt.received()), output)
     except interrupt.Interrupted as exc:
+        return _stopped(exc, output)
+    finally:
+        # A run that wrote nothing leaves no directory it made behind.
         output.discard()
-        return _error('%s: the run stopped; %s' % (
-            exc, 'the results are in %s' % output.path if output.written
-            else 'no results were written'), exc.exit_status)
     if args.format == 'json':
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
         print(scenario_report.text(report))
     return scenario_job.exit_status(report)
+
+
+def _stopped(exc, output):
+    return _error('%s: the run stopped; %s' % (
+        exc, 'the results are in %s' % output.path if output.written
+        else 'no results were written'), exc.exit_status)
 
 
 def plan_command(args):

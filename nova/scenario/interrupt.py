@@ -1,15 +1,20 @@
-"""SIGINT and SIGTERM as one exception, with places that must not be cut.
+"""SIGINT and SIGTERM as one exception, raised where it is safe.
 
-A command installs :func:`install`; the first SIGINT or SIGTERM then raises
-:class:`Interrupted` in the main thread, wherever it is, so that the
-``finally`` blocks on the way out (stopping the hosts, giving Placement
-back as it was found) run.  Later signals are ignored: the stop is under
-way.  Code that must finish once started -- putting the results in place,
-removing what a run created in Placement -- runs inside :func:`deferred`:
-a signal arriving there is raised when the block ends.
+A command installs :func:`install`; a SIGINT or SIGTERM then raises
+:class:`Interrupted` in the main thread, so that the ``finally`` blocks on
+the way out (stopping the hosts, giving Placement back as it was found)
+run.  Where raising at any instruction would be unsafe, code says so:
 
-Without :func:`install` (a test calling the code directly) nothing
-changes: :func:`deferred` is then a no-op.
+* inside :func:`cooperative` (a scenario run) the first signal is only
+  recorded: the run looks at :func:`pending` at safe points -- it aborts
+  a running live migration through the normal abort path and raises with
+  :func:`raise_pending` between steps.  A second signal raises at once.
+* inside :func:`deferred` (putting the results in place, removing what a
+  run created in Placement) every signal waits for the end of the block.
+
+After Interrupted has been raised, later signals are ignored: the stop is
+under way.  Without :func:`install` (a test calling the code directly)
+nothing changes and these helpers do nothing.
 """
 
 import contextlib
@@ -43,6 +48,7 @@ class _State(object):
         self.received = None     # the first signal number
         self.raised = False
         self.deferring = 0
+        self.cooperating = 0
         self.previous = {}
 
 
@@ -50,12 +56,16 @@ _STATE = _State()
 
 
 def _handler(signum, _frame):
-    if _STATE.received is not None:
+    if _STATE.raised:
         return
-    _STATE.received = signum
-    if not _STATE.deferring:
-        _STATE.raised = True
-        raise Interrupted(signum)
+    if _STATE.received is None:
+        _STATE.received = signum
+        if _STATE.deferring or _STATE.cooperating:
+            return
+    elif _STATE.deferring:
+        return
+    _STATE.raised = True
+    raise Interrupted(_STATE.received)
 
 
 def install():
@@ -77,23 +87,40 @@ def uninstall():
     _STATE.__init__()
 
 
+def received():
+    """The first signal received since install(), or None."""
+    return _STATE.received
+
+
+def pending():
+    """The signal received but not raised yet, or None."""
+    return None if _STATE.raised else _STATE.received
+
+
+def raise_pending():
+    """Raise Interrupted for a signal recorded but not raised yet."""
+    if _STATE.installed and pending() is not None:
+        _STATE.raised = True
+        raise Interrupted(_STATE.received)
+
+
+@contextlib.contextmanager
+def cooperative():
+    """The first signal is recorded for pending(); a second one raises."""
+    _STATE.cooperating += 1
+    try:
+        yield
+    finally:
+        _STATE.cooperating -= 1
+
+
 @contextlib.contextmanager
 def deferred():
-    """Hold a signal back until the block ends, then raise it."""
+    """Hold every signal back until the block ends, then raise it."""
     _STATE.deferring += 1
     try:
         yield
     finally:
         _STATE.deferring -= 1
-    if (_STATE.installed and not _STATE.deferring and
-            _STATE.received is not None and not _STATE.raised):
-        _STATE.raised = True
-        raise Interrupted(_STATE.received)
-
-
-def raise_pending():
-    """Raise a signal held back by a block that ended with an error."""
-    if _STATE.installed and _STATE.received is not None and not (
-            _STATE.raised):
-        _STATE.raised = True
-        raise Interrupted(_STATE.received)
+    if not (_STATE.deferring or _STATE.cooperating):
+        raise_pending()

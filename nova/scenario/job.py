@@ -118,7 +118,12 @@ def execute(scenario, ctxt, report_client, display, output):
             ', '.join(hosts), scenario.get(
                 'migration_time_limit', schema.DEFAULT_MIGRATION_TIME_LIMIT))
     try:
-        report = runner.Runner(scenario, ctxt, report_client, display).run()
+        # SIGINT/SIGTERM: the runner aborts a running migration the normal
+        # way and stops before its next boot or step (see interrupt).
+        with interrupt.cooperative():
+            report = runner.Runner(scenario, ctxt, report_client,
+                                   display).run()
+            interrupt.raise_pending()
     except BaseException:
         # Failed or interrupted: no report to carry the cleanup's outcome.
         for problem in _give_back(report_client, snapshot)['problems']:

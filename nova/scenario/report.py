@@ -17,6 +17,7 @@ _ACTION_WORDS = {
     'abort-requested': 'abort requested',
     'abort-refused': 'abort refused',
     'time-limit': 'time limit',
+    'interrupted': 'interrupted',
     'fault:network-drop': 'network drop',
     'fault:destination-failure': 'destination failed',
 }

@@ -44,7 +44,9 @@ def _error_of(resp):
 def _connection_reason(exc, timeout):
     """A short reason for a keystoneauth connection error."""
     if isinstance(exc, ks_exc.ConnectTimeout):
-        return 'no answer within %s s ([placement] timeout)' % timeout
+        if timeout is None:
+            return 'no answer in time'
+        return 'no answer within %g s ([placement] timeout)' % timeout
     # The socket's own words ("[Errno 111] Connection refused") say more
     # than the layers of wrapping around them.
     errno = re.search(r'\[Errno -?\d+\][^\'"()]*', str(exc))
