@@ -25,7 +25,6 @@ with one line and exit status 130 and 143.
 
 import argparse
 import json
-import os
 import sys
 import traceback
 
