@@ -77,6 +77,10 @@ _EXPECT_MIGRATION = {'enum': ['completed', 'failed', 'cancelled', 'error',
                               'refused']}
 
 
+def _integer(minimum, maximum):
+    return {'type': 'integer', 'minimum': minimum, 'maximum': maximum}
+
+
 def _obj(properties, required=(), **extra):
     schema = {'type': 'object', 'properties': properties,
               'additionalProperties': False}
@@ -144,12 +148,9 @@ SCHEMA = _obj({
         'type': 'object', 'minProperties': 1, 'maxProperties': MAX_HOSTS,
         'propertyNames': _NAME,
         'additionalProperties': _obj({
-            'memory_mb': {'type': 'integer', 'minimum': 512,
-                          'maximum': compute_api.MAX_MEMORY_MB},
-            'vcpus': {'type': 'integer', 'minimum': 1,
-                      'maximum': compute_api.MAX_VCPUS},
-            'disk_gb': {'type': 'integer', 'minimum': 1,
-                        'maximum': compute_api.MAX_DISK_GB},
+            'memory_mb': _integer(512, compute_api.MAX_MEMORY_MB),
+            'vcpus': _integer(1, compute_api.MAX_VCPUS),
+            'disk_gb': _integer(1, compute_api.MAX_DISK_GB),
             'libvirt_version': _VERSION,
             'qemu_version': _VERSION,
             'libvirt_uri': {'type': 'string', 'minLength': 1,
@@ -179,12 +180,9 @@ SCHEMA = _obj({
         'type': 'object', 'propertyNames': _NAME,
         'maxProperties': MAX_DEFINITIONS,
         'additionalProperties': _obj({
-            'vcpus': {'type': 'integer', 'minimum': 1,
-                      'maximum': compute_api.MAX_VCPUS},
-            'memory_mb': {'type': 'integer', 'minimum': 64,
-                          'maximum': compute_api.MAX_MEMORY_MB},
-            'disk_gb': {'type': 'integer', 'minimum': 0,
-                        'maximum': compute_api.MAX_DISK_GB},
+            'vcpus': _integer(1, compute_api.MAX_VCPUS),
+            'memory_mb': _integer(64, compute_api.MAX_MEMORY_MB),
+            'disk_gb': _integer(0, compute_api.MAX_DISK_GB),
             'extra_specs': _METADATA,
         }, required=['vcpus', 'memory_mb']),
     },
