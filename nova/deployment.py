@@ -59,7 +59,8 @@ class Deployment(object):
             report_client, service_is_up=self.compute_rpcapi.is_up)
         self.conductor = conductor_manager.ComputeTaskManager(
             self.compute_rpcapi, self.scheduler, report_client)
-        self.api = compute_api.API(self.scheduler, self.compute_rpcapi)
+        self.api = compute_api.API(self.scheduler, self.compute_rpcapi,
+                                   self.conductor)
 
     def add_compute(self, name, uri=None, libvirt_opts=None, runner=None):
         """Start the compute service of host ``name``; returns it."""

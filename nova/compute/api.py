@@ -11,6 +11,12 @@ from nova.virt import hardware
 from nova.virt import migration_policy
 
 LOG = logging.getLogger(__name__)
+#: vm_states from which an instance may be live-migrated or evacuated.
+MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
+EVACUABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.STOPPED,
+                    fields.VMState.ERROR)
+DELETABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED,
+                    fields.VMState.STOPPED, fields.VMState.ERROR)
 
 #: The largest guest a request may ask for, and so the largest simulated
 #: host: 4096 vCPUs (what KVM and libvirt take for one guest), 16 TiB of
@@ -31,9 +37,10 @@ FLAVOR_LIMITS = (
 
 class API(object):
 
-    def __init__(self, scheduler, compute_rpcapi=None):
+    def __init__(self, scheduler, compute_rpcapi=None, conductor=None):
         self.scheduler = scheduler
         self.compute_rpcapi = compute_rpcapi
+        self.conductor = conductor
 
     @staticmethod
     def validate_flavor_sizes(sizes):
@@ -122,3 +129,103 @@ class API(object):
             raise
         instance.refresh()
         return instance
+
+    def delete(self, ctxt, instance):
+        """Delete ``instance``: its guest, claims, allocation and record.
+
+        Refused while a task (a move) runs on it.  When its host's service
+        is down the record and the allocation go at once; the host destroys
+        the guest and zeroes its devices when it starts again.
+        """
+        self._start_task(instance, fields.TaskState.DELETING, 'delete',
+                         DELETABLE_STATES)
+        if instance.host and self.compute_rpcapi.is_up(instance.host):
+            self.compute_rpcapi.call(instance.host, 'terminate_instance',
+                                     ctxt, instance)
+            return
+        LOG.info('Deleting %s while its host %s is down: the host cleans '
+                 'up its guest when it starts', instance.uuid, instance.host)
+        self.scheduler.report_client.delete_allocation_for_consumer(
+            instance.uuid)
+        instance.destroy()
+
+    # -- moves ----------------------------------------------------------
+
+    @staticmethod
+    def _start_task(instance, task_state, action, vm_states):
+        """Claim the instance for one task, atomically.
+
+        The new task state is written with a compare-and-swap on the
+        stored states (no task, and one of ``vm_states``): of two requests
+        racing on the same instance exactly one wins; the other gets
+        InstanceInvalidState before anything is claimed anywhere.
+        """
+        if instance.vm_state not in vm_states or instance.task_state:
+            raise exception.InstanceInvalidState(
+                instance_uuid=instance.uuid,
+                state='%s/%s' % (instance.vm_state,
+                                 instance.task_state or 'idle'),
+                action=action, needed='%s, idle' % ' or '.join(vm_states))
+        instance.task_state = task_state
+        instance.save(expected_task_state=[None],
+                      expected_vm_state=list(vm_states))
+
+    def live_migrate(self, ctxt, instance, host=None, block_migration=False,
+                     force=False, on_progress=None):
+        """Live-migrate ``instance``; returns (Migration, MigrationOutcome).
+
+        The instance is marked ``migrating`` first (compare-and-swap), so a
+        second request for it is refused at once.  Every later refusal or
+        failure puts the task state back (the conductor and the compute
+        services own that from here).
+        """
+        self._start_task(instance, fields.TaskState.MIGRATING,
+                         'live migration', MIGRATABLE_STATES)
+        return self.conductor.live_migrate_instance(
+            ctxt, instance, host=host, block_migration=block_migration,
+            force=force, on_progress=on_progress)
+
+    def evacuate(self, ctxt, instance, host=None):
+        """Rebuild ``instance`` of a down host elsewhere; returns the
+        Migration.  Refused before any change unless the instance's host
+        is down and no task runs on the instance.
+        """
+        if self.compute_rpcapi.is_up(instance.host):
+            raise exception.ComputeServiceStillUp(host=instance.host)
+        self._start_task(instance, fields.TaskState.REBUILDING, 'evacuation',
+                         EVACUABLE_STATES)
+        return self.conductor.evacuate_instance(ctxt, instance, host=host)
+
+    @staticmethod
+    def _live_migration_of(ctxt, instance, migration_id=None):
+        """The live migration in progress for ``instance`` (its id may be
+        given, as the API's URLs do).
+        """
+        instance.refresh()
+        if instance.task_state != fields.TaskState.MIGRATING:
+            raise exception.NoActiveMigration(instance_uuid=instance.uuid)
+        running = [m for m in objects.Migration.get_by_instance(
+                   ctxt, instance.uuid)
+                   if m.migration_type ==
+                   fields.MigrationType.LIVE_MIGRATION and not m.is_final]
+        if migration_id is not None:
+            running = [m for m in running
+                       if migration_id in (m.id, m.uuid, str(m.id))]
+        if not running:
+            raise exception.NoActiveMigration(instance_uuid=instance.uuid)
+        return max(running, key=lambda m: m.id)
+
+    def live_migrate_force_complete(self, ctxt, instance, migration_id=None):
+        """Ask the source to force the running live migration to end."""
+        self._live_migration_of(ctxt, instance, migration_id)
+        self.conductor.live_migration_force_complete(ctxt, instance)
+
+    def live_migrate_abort(self, ctxt, instance, migration_id=None):
+        """Abort the running live migration; refused in post-copy."""
+        migration = self._live_migration_of(ctxt, instance, migration_id)
+        if migration.status == fields.MigrationStatus.POST_COPY:
+            # The guest already runs on the destination, part of its
+            # memory still on the source: there is nothing to go back to.
+            raise exception.MigrationAbortNotAllowed(
+                instance_uuid=instance.uuid)
+        self.conductor.live_migration_abort(ctxt, instance)

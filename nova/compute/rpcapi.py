@@ -16,6 +16,7 @@ LOG = logging.getLogger(__name__)
 #: The methods other services may call on a compute manager.
 METHODS = frozenset((
     'build_and_run_instance',
+    'terminate_instance',
     'check_can_live_migrate_destination',
     'pre_live_migration',
     'live_migration',
@@ -24,6 +25,8 @@ METHODS = frozenset((
     'live_migration_force_complete',
     'live_migration_abort',
     'rebuild_instance',
+    'guest_power_state',
+    'hypervisor_guests',
 ))
 
 

@@ -40,7 +40,7 @@ class PlacementGuardTestCase(test.NoDBTestCase):
         self.assertIsInstance(exc, exception.Invalid)
         self.assertIn('already holds 2 resource provider(s) (old-1, old-2)',
                       str(exc))
-        self.assertIn(self.placement.placement.endpoint, str(exc))
+        self.assertIn(self.placement.endpoint, str(exc))
 
     def test_many_names_cut(self):
         for index in range(7):

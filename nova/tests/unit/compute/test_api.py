@@ -114,3 +114,100 @@ class ValidateBootRequestTestCase(test.NoDBTestCase):
             context.RequestContext(project_id='p', user_id='u'),
             self._flavor(**{'hw:numa_nodes': '3'}), {})
         scheduler.select_destinations.assert_not_called()
+
+
+class MoveRequestTestCase(test.NoDBTestCase):
+    """Requests that start a task mark the instance first (CAS)."""
+
+    def setUp(self):
+        super().setUp()
+        from nova.objects import fields
+        from nova.tests import fixtures as nova_fixtures
+
+        self.fields = fields
+        self.useFixture(nova_fixtures.Database())
+        self.ctxt = context.get_admin_context()
+        self.conductor = mock.Mock()
+        self.rpc = mock.Mock()
+        self.rpc.is_up.return_value = False
+        self.api = compute_api.API(mock.Mock(), self.rpc, self.conductor)
+        self.instance = objects.Instance(
+            context=self.ctxt, uuid='9d0f6a2b-1c3e-4f5a-8b7c-6d5e4f3a2b1c',
+            project_id='p', user_id='u', host='src', node='src',
+            vm_state=fields.VMState.ACTIVE,
+            flavor=objects.Flavor(flavorid='f', name='f', vcpus=1,
+                                  memory_mb=512))
+        self.instance.create()
+
+    def _stored(self):
+        return objects.Instance.get_by_uuid(self.ctxt, self.instance.uuid)
+
+    def test_live_migrate_marks_then_calls_the_conductor(self):
+        def conductor_sees(ctxt, instance, **kw):
+            self.assertEqual(self.fields.TaskState.MIGRATING,
+                             self._stored().task_state)
+            return 'mig', 'outcome'
+        self.conductor.live_migrate_instance.side_effect = conductor_sees
+        self.assertEqual(('mig', 'outcome'), self.api.live_migrate(
+            self.ctxt, self.instance, host='dst', force=True))
+        kwargs = self.conductor.live_migrate_instance.call_args[1]
+        self.assertEqual(('dst', True), (kwargs['host'], kwargs['force']))
+
+    def test_second_request_refused_before_the_conductor(self):
+        stale = self._stored()
+        self.api.live_migrate(self.ctxt, self.instance)
+        # The stale copy still says idle: only the database knows better.
+        self.assertIsNone(stale.task_state)
+        self.assertRaises(exception.InstanceInvalidState,
+                          self.api.live_migrate, self.ctxt, stale)
+        self.assertRaises(exception.InstanceInvalidState,
+                          self.api.evacuate, self.ctxt, self._stored())
+        self.assertEqual(1, self.conductor.live_migrate_instance.call_count)
+        self.conductor.evacuate_instance.assert_not_called()
+
+    def test_state_refused_names_what_is_needed(self):
+        self.instance.vm_state = self.fields.VMState.STOPPED
+        self.instance.save()
+        exc = self.assertRaises(exception.InstanceInvalidState,
+                                self.api.live_migrate, self.ctxt,
+                                self.instance)
+        self.assertIn('stopped/idle', str(exc))
+        self.assertIn('active or paused', str(exc))
+        self.conductor.live_migrate_instance.assert_not_called()
+
+    def test_evacuate_needs_the_host_down(self):
+        self.rpc.is_up.return_value = True
+        self.assertRaises(exception.ComputeServiceStillUp,
+                          self.api.evacuate, self.ctxt, self.instance)
+        self.assertIsNone(self._stored().task_state)
+
+    def test_abort_refused_in_post_copy_by_the_api(self):
+        self.instance.task_state = self.fields.TaskState.MIGRATING
+        self.instance.save()
+        migration = objects.Migration(
+            context=self.ctxt, uuid='1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6',
+            instance_uuid=self.instance.uuid,
+            migration_type=self.fields.MigrationType.LIVE_MIGRATION,
+            status=self.fields.MigrationStatus.POST_COPY,
+            source_compute='src', dest_compute='dst')
+        migration.create()
+        exc = self.assertRaises(exception.MigrationAbortNotAllowed,
+                                self.api.live_migrate_abort, self.ctxt,
+                                self.instance)
+        self.assertIn('post-copy', str(exc))
+        self.conductor.live_migration_abort.assert_not_called()
+        # Force-complete is fine (it is a no-op in post-copy).
+        self.api.live_migrate_force_complete(self.ctxt, self.instance,
+                                             migration.id)
+        self.conductor.live_migration_force_complete.assert_called_once()
+
+    def test_abort_without_a_migration(self):
+        self.assertRaises(exception.NoActiveMigration,
+                          self.api.live_migrate_abort, self.ctxt,
+                          self.instance)
+
+    def test_delete_on_a_down_host_is_local(self):
+        self.api.delete(self.ctxt, self.instance)
+        self.assertRaises(exception.InstanceNotFound, self._stored)
+        self.api.scheduler.report_client.delete_allocation_for_consumer \
+            .assert_called_once_with(self.instance.uuid)
