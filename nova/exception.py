@@ -231,7 +231,10 @@ class DBSyncFailed(NovaException):
 class PmemNamespaceConfigInvalid(Invalid):
     """[libvirt] pmem_namespaces names something wrong."""
 
-    msg_fmt = ('Invalid [libvirt] pmem_namespaces %(value)r: %(reason)s')
+    msg_fmt = ('Invalid [libvirt] pmem_namespaces %(value)s: %(reason)s')
+
+    def __init__(self, value, reason):
+        super().__init__(value=utils.short_repr(value), reason=reason)
 
 
 class PmemCommandFailed(NovaException):

@@ -56,6 +56,9 @@ class Output(object):
             self._refuse('no file can be written in it: %s' % (
                 exc.strerror or exc))
 
+    def mark_written(self):
+        self.written = True
+
     def discard(self):
         """Remove the directory if this run created it and wrote nothing
         there.
@@ -132,8 +135,8 @@ def execute(scenario, ctxt, report_client, display, output):
     report['placement_cleanup'] = _give_back(report_client, snapshot)
     report['expectations'] = scenario_report.check_expectations(report)
     report['output'] = output.path
-    scenario_report.write_outputs(report, output.path, RESULTS_FILE)
-    output.written = True
+    scenario_report.write_outputs(report, output.path, RESULTS_FILE,
+                                  committed=output.mark_written)
     return report
 
 

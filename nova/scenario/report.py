@@ -121,13 +121,15 @@ def write_json(report, path):
     return path
 
 
-def write_outputs(report, output_dir, results_name):
+def write_outputs(report, output_dir, results_name, committed=None):
     """The timelines and ``results_name`` in ``output_dir``, all or none.
 
     Everything is written in a hidden directory inside ``output_dir``
     first, then renamed into place (results last) with SIGINT and SIGTERM
     held back, so that an interrupted run leaves either every file of
     this run or none; the hidden directory is removed in every case.
+    ``committed()`` is called once every file is in place, before a
+    signal held back is raised.
     """
     staging = tempfile.mkdtemp(prefix='.incoming-', dir=output_dir)
     try:
@@ -137,6 +139,8 @@ def write_outputs(report, output_dir, results_name):
             for name in names + [results_name]:
                 os.replace(os.path.join(staging, name),
                            os.path.join(output_dir, name))
+            if committed is not None:
+                committed()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

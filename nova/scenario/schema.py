@@ -373,8 +373,9 @@ def _check_hosts(source, hosts):
             except (ValueError, TypeError, cfg.Error) as exc:
                 raise ScenarioError(
                     file=source, key=key,
-                    reason='bad value %r for this [libvirt] option: %s' % (
-                        value, exc))
+                    reason='bad value %s for this [libvirt] option: %s' % (
+                        utils.short_repr(value),
+                        utils.shorten(exc, 2 * utils.ECHO_LIMIT)))
     return bool(real)
 
 

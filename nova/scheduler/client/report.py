@@ -52,8 +52,8 @@ def _connection_reason(exc, timeout):
     errno = re.search(r'\[Errno -?\d+\][^\'"()]*', str(exc))
     if errno:
         return 'cannot connect: %s' % errno.group(0).strip()
-    return '%s: %s' % (type(exc).__name__, str(exc).splitlines()[0]
-                       if str(exc) else '')
+    return '%s: %s' % (type(exc).__name__, utils.shorten(
+        str(exc).splitlines()[0] if str(exc) else '', 200))
 
 
 class SchedulerReportClient(object):
@@ -82,7 +82,7 @@ class SchedulerReportClient(object):
                 exc, getattr(self._adapter.session, 'timeout', None))
         except ks_exc.ClientException as exc:
             # Keystone could not authenticate us or find the endpoint.
-            reason = '%s: %s' % (type(exc).__name__, exc)
+            reason = '%s: %s' % (type(exc).__name__, utils.shorten(exc, 200))
         else:
             if resp.status_code < 500:
                 return resp

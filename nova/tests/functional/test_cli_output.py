@@ -74,12 +74,20 @@ class StdoutTestCase(test.NoDBTestCase):
         # Nothing was written, and the directory the run made is gone.
         self.assertFalse(os.path.exists(out))
 
-    def test_plan_failing_text(self):
+    @ddt.data((), ('--debug', ), ('--format', 'json'),
+              ('--debug', '--format', 'json'))
+    def test_plan_failing(self, options):
         conf = cli_helpers.write_conf(self.tmp, _refusing_endpoint())
-        proc = cli_helpers.run('--config-file', conf, 'plan')
+        debug = tuple(o for o in options if o == '--debug')
+        proc = cli_helpers.run(*(('--config-file', conf) + debug + (
+            'plan',) + tuple(o for o in options if o != '--debug')))
         self.assertEqual((1, ''), (proc.returncode, proc.stdout))
-        self.assertEqual(1, len(proc.stderr.splitlines()), proc.stderr)
-        self.assertIn('Connection refused', proc.stderr)
+        lines = proc.stderr.splitlines()
+        self.assertTrue(lines[-1].startswith('ERROR: Placement at '),
+                        proc.stderr)
+        self.assertIn('Connection refused', lines[-1])
+        if not debug:
+            self.assertEqual(1, len(lines), proc.stderr)
 
 
 @ddt.ddt

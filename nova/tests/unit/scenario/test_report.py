@@ -297,8 +297,15 @@ class WriteOutputsTestCase(test.NoDBTestCase):
             real_replace(src, dst)
         self.useFixture(fixtures.MockPatch('os.replace',
                                            side_effect=replace))
+        committed = []
         self.assertRaises(interrupt.Interrupted, report.write_outputs,
-                          self.report, self.out, 'results.json')
+                          self.report, self.out, 'results.json',
+                          committed=lambda: committed.append([
+                              name for name in self.files()
+                              if not name.startswith('.')]))
+        # Every file was in place before the signal was raised.
+        self.assertEqual([['results.json', 'step00-vm1.png',
+                           'step01-vm2.png']], committed)
         self.assertEqual(['results.json', 'step00-vm1.png',
                           'step01-vm2.png'], self.files())
         self.assertEqual('results.json', os.path.basename(calls[-1]))

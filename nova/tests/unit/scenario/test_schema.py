@@ -475,6 +475,16 @@ class ValidateTestCase(test.NoDBTestCase):
                                    '... (100002 characters) is not one of')
         self.assertLess(len(message), 400)
 
+    def test_long_option_value_shortened_in_the_message(self):
+        data = _scenario()
+        data['hosts']['h1']['libvirt'] = {'live_migration_downtime':
+                                          '9' * 5000 + 'x'}
+        message = self.assertError(
+            data, 'hosts.h1.libvirt.live_migration_downtime',
+            "bad value '99999")
+        self.assertIn('(5003 characters)', message)
+        self.assertLess(len(message), 500)
+
     def test_long_name_shortened_in_the_message(self):
         data = _scenario()
         data['hosts']['h' * 5000] = {}
