@@ -14,17 +14,22 @@ came from, the traits the scheduler will require and the hosts Placement
 offers.  Exit status: 0 on success, 2 when the request is refused (the
 error is printed on stderr).
 
-Both commands print their output on stdout and nothing else there: logs
+``serve`` puts a scenario's cloud behind the compute REST API until
+SIGINT or SIGTERM (see nova.scenario.serve).
+
+The commands print their output on stdout and nothing else there: logs
 go to stderr.  Every error is one line on stderr starting with
 ``ERROR:`` (``--debug`` adds the traceback of an unexpected one): exit
 status 2 for input refused before anything starts (a command line, a
 configuration file, a scenario or an output directory that cannot be
-used), 1 for a failure while working.  SIGINT and SIGTERM stop a command
-with one line and exit status 130 and 143.
+used), 1 for a failure while working.  SIGINT and SIGTERM stop ``run``
+and ``plan`` with one line and exit status 130 and 143 (``serve`` stops
+and exits 0).
 """
 
 import argparse
 import json
+import os
 import sys
 import traceback
 
@@ -44,7 +49,9 @@ from nova.scenario import job as scenario_job
 from nova.scenario import progress as scenario_progress
 from nova.scenario import report as scenario_report
 from nova.scenario import schema as scenario_schema
+from nova.scenario import serve as scenario_serve
 from nova.scheduler import utils as scheduler_utils
+from nova.sim import paced_clock
 from nova import utils
 from nova.virt.libvirt import flags
 from nova.virt import migration_policy
@@ -85,6 +92,25 @@ class _Parser(argparse.ArgumentParser):
             self.prog, message, self.prog))
 
 
+def _port(text):
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            'a port is an integer from 0 (any free port) to 65535, got %r'
+            % text)
+    return port
+
+
+def _speed(text):
+    try:
+        return paced_clock.check_factor(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
 def build_parser():
     parser = _Parser(
         prog='nova-live-migration',
@@ -106,6 +132,26 @@ def build_parser():
     run.add_argument('--format', choices=('text', 'json'), default='text',
                      help='summary on stdout as text or as JSON (progress '
                           'then goes to stderr)')
+    serve = sub.add_parser(
+        'serve', help='serve an embedded cloud through the compute REST '
+                      'API (drive it with openstack)')
+    serve.add_argument('--scenario', metavar='FILE',
+                       help='scenario YAML whose hosts, flavors, images and '
+                            'instances start (default: the shipped '
+                            'scenario); its steps are not run')
+    serve.add_argument('--bind', metavar='ADDR', default='127.0.0.1',
+                       help='address to listen on (default: %(default)s)')
+    serve.add_argument('--port', metavar='N', type=_port, default=0,
+                       help='TCP port (default: a free one)')
+    serve.add_argument('--clouds-yaml', metavar='PATH',
+                       default=os.path.join('live-migration-serve',
+                                            'clouds.yaml'),
+                       help='where to write the clouds.yaml naming the cloud '
+                            'nova-live-migration (default: %(default)s)')
+    serve.add_argument('--speed', metavar='FACTOR', type=_speed,
+                       default=1.0,
+                       help='simulated seconds per real second, above 0 and '
+                            'at most 1000 (default: %(default)s)')
     plan = sub.add_parser(
         'plan', help='resolve an instance\'s migration policy and hosts')
     plan.add_argument('--flavor-spec', action='append', metavar='KEY=VALUE',
@@ -230,12 +276,20 @@ def format_text(result):
     return '\n'.join(lines)
 
 
+def _load_scenario(path):
+    """The checked scenario; None (the reason printed) when refused."""
+    try:
+        return scenario_schema.load(path)[1]
+    except scenario_schema.ScenarioError as exc:
+        _error('scenario %s' % exc, EXIT_REFUSED)
+        return None
+
+
 def run(args):
     """The ``run`` command; returns the exit status."""
-    try:
-        _source, scenario = scenario_schema.load(args.scenario)
-    except scenario_schema.ScenarioError as exc:
-        return _error('scenario %s' % exc, EXIT_REFUSED)
+    scenario = _load_scenario(args.scenario)
+    if scenario is None:
+        return EXIT_REFUSED
     output = scenario_job.Output(args.output)
     output.prepare()
     stream = sys.stdout if args.format == 'text' else sys.stderr
@@ -271,6 +325,14 @@ def _stopped(exc, output):
         else 'no results were written'), exc.exit_status)
 
 
+def serve(args):
+    """The ``serve`` command; returns the exit status."""
+    scenario = _load_scenario(args.scenario)
+    if scenario is None:
+        return EXIT_REFUSED
+    return scenario_serve.serve(args, scenario)
+
+
 def plan_command(args):
     """The ``plan`` command; returns the exit status."""
     result = plan(args)
@@ -281,7 +343,7 @@ def plan_command(args):
     return 0
 
 
-COMMANDS = {'run': run, 'plan': plan_command}
+COMMANDS = {'run': run, 'serve': serve, 'plan': plan_command}
 
 
 def _error(message, status):

@@ -1,5 +1,8 @@
 """The compute API layer: what a user's request goes through first."""
 
+import threading
+import time
+
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
@@ -41,6 +44,9 @@ class API(object):
         self.scheduler = scheduler
         self.compute_rpcapi = compute_rpcapi
         self.conductor = conductor
+        #: Threads of the moves started by live_migrate_async.
+        self._background = set()
+        self._background_lock = threading.Lock()
 
     @staticmethod
     def validate_flavor_sizes(sizes):
@@ -229,3 +235,70 @@ class API(object):
             raise exception.MigrationAbortNotAllowed(
                 instance_uuid=instance.uuid)
         self.conductor.live_migration_abort(ctxt, instance)
+
+    # -- asynchronous entry points (the REST API) -------------------------
+
+    def live_migrate_async(self, ctxt, instance, host=None,
+                           block_migration=False, force=False,
+                           accept_timeout=60.0):
+        """Start a live migration; return once it was accepted.
+
+        The same compare-and-swap as live_migrate runs here, in the
+        caller's thread (a second request is refused at once); the
+        conductor's pre-checks, the destination claim and the source's
+        start run in a background thread.  Returns the Migration record
+        as soon as the source reports the migration running; a refusal
+        before that (pre-check, no valid host, claim) is raised here, with
+        everything put back.  Returns None when nothing was decided within
+        ``accept_timeout`` real seconds: the migration goes on, its record
+        tells how.  The thread then runs the migration to its end.
+        """
+        self._start_task(instance, fields.TaskState.MIGRATING,
+                         'live migration', MIGRATABLE_STATES)
+        decided = threading.Event()
+        box = {}
+
+        def on_progress(migration):
+            if 'migration' not in box:
+                box['migration'] = migration.obj_clone()
+                decided.set()
+
+        def run():
+            try:
+                migration, _outcome = self.conductor.live_migrate_instance(
+                    ctxt, instance, host=host,
+                    block_migration=block_migration, force=force,
+                    on_progress=on_progress)
+                box.setdefault('migration', migration)
+            except Exception as exc:
+                if 'migration' in box:
+                    LOG.error('Live migration of %s failed: %s',
+                              instance.uuid, exc)
+                box['error'] = exc
+            finally:
+                decided.set()
+                with self._background_lock:
+                    self._background.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, daemon=True,
+                                  name='live-migration-%s' % instance.uuid)
+        with self._background_lock:
+            self._background.add(thread)
+        thread.start()
+        decided.wait(accept_timeout)
+        if 'migration' not in box and 'error' in box:
+            raise box['error']
+        return box.get('migration')
+
+    def wait_background(self, timeout):
+        """Wait (at most ``timeout`` s in all) for the background moves;
+        returns how many are still running.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._background_lock:
+                threads = list(self._background)
+            remaining = deadline - time.monotonic()
+            if not threads or remaining <= 0:
+                return len(threads)
+            threads[0].join(min(remaining, 0.1))

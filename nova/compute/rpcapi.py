@@ -8,6 +8,7 @@ changes reaches others only through the database (callers refresh).
 
 from oslo_log import log as logging
 
+from nova.compute import service_status
 from nova import exception
 from nova.objects import base
 
@@ -38,11 +39,17 @@ def _copy(value):
 
 class ComputeAPI(object):
 
-    def __init__(self):
+    def __init__(self, service_registry=None):
         self._services = {}
+        #: Operators' settings (nova.compute.service_status); a forced-down
+        #: service counts as down.
+        self.service_registry = service_registry
 
     def register(self, manager):
         self._services[manager.host] = manager
+        if self.service_registry is not None:
+            self.service_registry.ensure(service_status.COMPUTE,
+                                         manager.host)
 
     def hosts(self):
         return sorted(self._services)
@@ -56,7 +63,10 @@ class ComputeAPI(object):
 
     def is_up(self, host):
         manager = self._services.get(host)
-        return manager is not None and manager.service_up
+        if manager is None or not manager.service_up:
+            return False
+        return not (self.service_registry is not None and
+                    self.service_registry.is_forced_down(host))
 
     def call(self, host, method, *args, **kwargs):
         """Run ``method`` on the compute service of ``host``.

@@ -258,6 +258,11 @@ def migration_get_in_progress_by_host_and_node(ctxt, host, node):
                            table.dest_node == node)))
 
 
+def migration_get_all(ctxt):
+    with reader(ctxt) as session:
+        return _migrations(session)
+
+
 def migration_get_all_by_instance(ctxt, instance_uuid):
     with reader(ctxt) as session:
         return _migrations(session,

@@ -54,6 +54,24 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         self.cloud.deployment.service_up('dst')
         self.assert_consistent()
 
+    def test_scheduler_skips_disabled_host(self):
+        inst = self.cloud.boot(helpers.flavor(), host='src')
+        services = self.cloud.deployment.services
+        (dst,) = [r for r in services.list() if r.host == 'dst']
+        services.update(dst.uuid, disabled=True)
+        exc = self.assertRaises(exception.NoValidHost,
+                                self.cloud.api.live_migrate,
+                                self.ctxt, inst)
+        self.assertIn('The compute service of dst is disabled.', str(exc))
+        # Disabled is not down: the host still serves what it has.
+        self.assertTrue(self.cloud.deployment.compute_rpcapi.is_up('dst'))
+        services.update(dst.uuid, disabled=False)
+        inst.refresh()
+        migration, _outcome = self.cloud.api.live_migrate(self.ctxt, inst)
+        self.assertEqual(('dst', STATUS.COMPLETED),
+                         (migration.dest_compute, migration.status))
+        self.assert_consistent()
+
     def test_forced_host_and_block_migration(self):
         inst = self.cloud.boot(helpers.flavor(), host='src')
         migration, outcome = self.cloud.api.live_migrate(

@@ -211,3 +211,63 @@ class MoveRequestTestCase(test.NoDBTestCase):
         self.assertRaises(exception.InstanceNotFound, self._stored)
         self.api.scheduler.report_client.delete_allocation_for_consumer \
             .assert_called_once_with(self.instance.uuid)
+
+
+class LiveMigrateAsyncTestCase(MoveRequestTestCase):
+    """The REST API's entry: answer once accepted, run in the background."""
+
+    def _migration(self, status):
+        return objects.Migration(
+            context=self.ctxt, uuid='2e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6',
+            instance_uuid=self.instance.uuid,
+            migration_type=self.fields.MigrationType.LIVE_MIGRATION,
+            status=status, source_compute='src', dest_compute='dst')
+
+    def test_returns_the_record_once_running_then_finishes(self):
+        import threading
+
+        release = threading.Event()
+        running = self._migration(self.fields.MigrationStatus.RUNNING)
+
+        def conductor(ctxt, instance, on_progress=None, **kw):
+            self.assertEqual(self.fields.TaskState.MIGRATING,
+                             self._stored().task_state)
+            on_progress(running)
+            release.wait(10)
+            return running, 'outcome'
+        self.conductor.live_migrate_instance.side_effect = conductor
+        migration = self.api.live_migrate_async(
+            self.ctxt, self.instance, host='dst', accept_timeout=10)
+        self.assertEqual(running.uuid, migration.uuid)
+        self.assertIsNot(running, migration)
+        self.assertEqual(1, self.api.wait_background(0.05))
+        release.set()
+        self.assertEqual(0, self.api.wait_background(10))
+
+    def test_refusal_before_start_is_raised_to_the_caller(self):
+        self.conductor.live_migrate_instance.side_effect = (
+            exception.NoValidHost(reason='none fits'))
+        exc = self.assertRaises(exception.NoValidHost,
+                                self.api.live_migrate_async, self.ctxt,
+                                self.instance, accept_timeout=10)
+        self.assertIn('none fits', str(exc))
+        self.assertEqual(0, self.api.wait_background(10))
+
+    def test_compare_and_swap_refuses_in_the_caller(self):
+        stale = self._stored()
+        self.instance.task_state = self.fields.TaskState.MIGRATING
+        self.instance.save()
+        self.assertRaises(exception.InstanceInvalidState,
+                          self.api.live_migrate_async, self.ctxt, stale)
+        self.conductor.live_migrate_instance.assert_not_called()
+
+    def test_undecided_within_the_timeout(self):
+        import threading
+
+        release = threading.Event()
+        self.conductor.live_migrate_instance.side_effect = (
+            lambda *a, **k: release.wait(10) and (None, None))
+        self.assertIsNone(self.api.live_migrate_async(
+            self.ctxt, self.instance, accept_timeout=0.05))
+        release.set()
+        self.assertEqual(0, self.api.wait_background(10))

@@ -22,7 +22,7 @@ OBJECT_HASHES = {
     'InstanceNUMACell': '1.0-8cae6d80837793f7a81576355a1dd6b9',
     'InstanceNUMATopology': '1.0-c63fad38be73b6afd04715c9c1b29220',
     'LibvirtVPMEMDevice': '1.0-02efd3d6f03e75de354673bdc28c780c',
-    'Migration': '1.1-8bc889760ad631c78fcc59854e8283ce',
+    'Migration': '1.2-c633c585a7cce16cc6e3947d555cf1c0',
     'MigrationContext': '1.0-2b60f0be86e6e27eee911564d18adc7e',
     'RequestSpec': '1.0-c962c6cf6140781b5f54f2740824990c',
     'Resource': '1.0-7a0a1dd883732d31fef5532dde3108e8',
