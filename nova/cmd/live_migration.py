@@ -80,16 +80,15 @@ def _key_values(pairs, option):
     return result
 
 
-class UsageError(Exception):
-    """A command line argparse cannot read."""
-
-
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad command line is one line, not a usage block."""
+    """argparse, but a bad command line is one ``ERROR:`` line, not a
+    usage block; it still exits with status 2 (SystemExit).
+    """
 
     def error(self, message):
-        raise UsageError('%s: %s (see %s --help)' % (
-            self.prog, message, self.prog))
+        _error('%s: %s (see %s --help)' % (self.prog, message, self.prog),
+               EXIT_REFUSED)
+        sys.exit(EXIT_REFUSED)
 
 
 def _port(text):
@@ -385,8 +384,8 @@ def main(argv=None):
     """Run ``nova-live-migration``; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
-    except UsageError as exc:
-        return _error(exc, EXIT_REFUSED)
+    except SystemExit as exc:
+        return exc.code  # --help (0), or a refused command line (2)
     interrupt.install()
     try:
         return _command(args)

@@ -115,6 +115,11 @@ class MainTestCase(test.NoDBTestCase):
                 (['run', '--format', 'xml'], "invalid choice: 'xml'")):
             self.assertOneLine(2, argv, words)
 
+    def test_help_still_printed(self):
+        status, out, err = self.main('plan', '--help')
+        self.assertEqual((0, ''), (status, err))
+        self.assertIn('usage: nova-live-migration plan', out)
+
     def test_missing_config_file(self):
         missing = os.path.join(self.tmp, 'nova.conf')
         self.assertOneLine(2, ['--config-file', missing, 'plan'],
