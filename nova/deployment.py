@@ -14,6 +14,7 @@ from nova.compute import service_status
 from nova.conductor import manager as conductor_manager
 import nova.conf
 from nova.conf import base as base_conf
+from nova.conf import compute as compute_conf
 from nova.conf import libvirt as libvirt_conf
 from nova.scheduler import manager as scheduler_manager
 from nova.virt.libvirt import driver as libvirt_driver
@@ -22,15 +23,17 @@ from nova.virt.libvirt import host as libvirt_host
 CONF = nova.conf.CONF
 
 
-def host_conf(libvirt_opts=None, base=CONF):
+def host_conf(libvirt_opts=None, base=CONF, default_opts=None):
     """A ConfigOpts for one compute host.
 
     It starts from ``base``'s ``[DEFAULT]`` and ``[libvirt]`` values and
-    applies ``libvirt_opts`` ({option: value}) on top; an unknown option
-    or a bad value raises oslo.config's error naming it.
+    applies ``libvirt_opts`` and ``default_opts`` ({option: value}, for
+    ``[libvirt]`` and ``[DEFAULT]``) on top; an unknown option or a bad
+    value raises oslo.config's error naming it.
     """
     conf = cfg.ConfigOpts()
     base_conf.register_opts(conf)
+    compute_conf.register_opts(conf)
     # By group name, not the module's OptGroup: oslo.config copies a group
     # object shallowly, so every ConfigOpts registered with it would share
     # one per-option state -- overrides included -- and the last host's
@@ -38,8 +41,12 @@ def host_conf(libvirt_opts=None, base=CONF):
     conf.register_opts(libvirt_conf.ALL_OPTS,
                        group=libvirt_conf.libvirt_group.name)
     conf([], project='nova', default_config_files=[])
-    for opt in base_conf.ALL_OPTS:
+    for opt in base_conf.ALL_OPTS + compute_conf.ALL_OPTS:
         conf.set_override(opt.dest, getattr(base, opt.dest))
+    for name, value in (default_opts or {}).items():
+        if name not in {o.dest for o in compute_conf.ALL_OPTS}:
+            raise cfg.NoSuchOptError(name)
+        conf.set_override(name, value)
     for opt in libvirt_conf.ALL_OPTS:
         conf.set_override(opt.dest, getattr(base.libvirt, opt.dest),
                           group='libvirt')
@@ -68,14 +75,16 @@ class Deployment(object):
     def _enabled(self, host):
         return not self.services.is_disabled(host)
 
-    def add_compute(self, name, uri=None, libvirt_opts=None, runner=None):
+    def add_compute(self, name, uri=None, libvirt_opts=None, runner=None,
+                    default_opts=None):
         """Start the compute service of host ``name``; returns it."""
-        conf = host_conf(libvirt_opts)
+        conf = host_conf(libvirt_opts, default_opts=default_opts)
         host = libvirt_host.Host(uri or conf.libvirt.connection_uri or
                                  'sim://%s/system' % name)
         driver = libvirt_driver.LibvirtDriver(host, conf, runner=runner)
         manager = compute_manager.ComputeManager(
-            name, driver, self.reportclient, self.compute_rpcapi)
+            name, driver, self.reportclient, self.compute_rpcapi,
+            conf=conf)
         self.compute_rpcapi.register(manager)
         manager.init_host(self.ctxt)
         return manager

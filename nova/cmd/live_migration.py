@@ -14,6 +14,11 @@ came from, the traits the scheduler will require and the hosts Placement
 offers.  Exit status: 0 on success, 2 when the request is refused (the
 error is printed on stderr).
 
+``bench`` migrates a matrix of workloads on the simulator under the
+project's policy, reference policies of upstream Nova, oVirt and KubeVirt
+and an oracle, and writes report.json, report.md and charts (see
+nova.bench).  Exit status: 0, or 2 for an unknown policy or class.
+
 ``serve`` puts a scenario's cloud behind the compute REST API until
 SIGINT or SIGTERM (see nova.scenario.serve).
 
@@ -36,6 +41,8 @@ import traceback
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from nova.bench import command as bench_command
+from nova.bench import matrix as bench_matrix
 from nova.cmd import demo_hosts
 from nova.compute import api as compute_api
 import nova.conf
@@ -131,6 +138,26 @@ def build_parser():
     run.add_argument('--format', choices=('text', 'json'), default='text',
                      help='summary on stdout as text or as JSON (progress '
                           'then goes to stderr)')
+    bench = sub.add_parser(
+        'bench', help='compare migration policies on the simulator')
+    bench.add_argument('--quick', action='store_true',
+                       help='the small matrix (under a minute on 2 cores)')
+    bench.add_argument('--output', metavar='DIR',
+                       default=bench_command.DEFAULT_OUTPUT,
+                       help='where report.json, report.md, the charts and '
+                            'timing.json go (default: %(default)s)')
+    bench.add_argument('--format', choices=('text', 'json'), default='text',
+                       help='summary on stdout as text or as one JSON '
+                            'document')
+    bench.add_argument('--jobs', type=int, default=0, metavar='N',
+                       help='worker processes (default: one per CPU)')
+    bench.add_argument('--policy', action='append', metavar='NAME',
+                       help='run only this policy (repeatable; the oracle '
+                            'always runs)')
+    bench.add_argument('--class', dest='klass', action='append',
+                       choices=bench_matrix.CLASSES, metavar='CLASS',
+                       help='run only this workload class (repeatable: %s)'
+                            % ', '.join(bench_matrix.CLASSES))
     serve = sub.add_parser(
         'serve', help='serve an embedded cloud through the compute REST '
                       'API (drive it with openstack)')
@@ -324,6 +351,14 @@ def _stopped(exc, output):
         else 'no results were written'), exc.exit_status)
 
 
+def bench(args):
+    """The ``bench`` command; returns the exit status."""
+    if args.jobs < 0 or args.jobs > 256:
+        return _error('--jobs must be from 1 to 256 (0: one per CPU), not '
+                      '%d' % args.jobs, EXIT_REFUSED)
+    return bench_command.main(args)
+
+
 def serve(args):
     """The ``serve`` command; returns the exit status."""
     scenario = _load_scenario(args.scenario)
@@ -342,7 +377,8 @@ def plan_command(args):
     return 0
 
 
-COMMANDS = {'run': run, 'serve': serve, 'plan': plan_command}
+COMMANDS = {'run': run, 'serve': serve, 'bench': bench,
+            'plan': plan_command}
 
 
 def _error(message, status):

@@ -14,18 +14,32 @@ context, the claim and the context dropped) so that nothing is left.
 """
 
 import dataclasses
+import functools
 
 from oslo_log import log as logging
 
 from nova.compute import power_state
 from nova.compute import resource_tracker
 from nova.compute import settle
+import nova.conf
 from nova import exception
 from nova import objects
 from nova.objects import fields
 
+CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 STATUS = fields.MigrationStatus
+
+
+def _in_a_live_migration_slot(fn):
+    """Run ``fn`` in one of the host's [DEFAULT]
+    max_concurrent_live_migrations slots, waiting for one if need be.
+    """
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        with self._live_migration_slots:
+            return fn(self, *args, **kwargs)
+    return wrapper
 
 
 @dataclasses.dataclass
@@ -41,7 +55,7 @@ class LiveMigrateData:
 class ComputeManager(object):
 
     def __init__(self, host, driver, report_client, compute_rpcapi,
-                 nodename=None):
+                 nodename=None, conf=None):
         self.host = host
         self.driver = driver
         self.reportclient = report_client
@@ -52,6 +66,10 @@ class ComputeManager(object):
         self.service_up = True
         #: Outcomes of the live migrations this host ran, by migration uuid.
         self.outcomes = {}
+        # Outgoing live migrations at once (on the driver's clock, so that
+        # a simulated host's waiting migrations let virtual time pass).
+        self._live_migration_slots = driver.clock.slots(
+            (conf or CONF).max_concurrent_live_migrations)
 
     # -- service life ------------------------------------------------------
 
@@ -190,6 +208,7 @@ class ComputeManager(object):
 
     # -- live migration: source --------------------------------------------
 
+    @_in_a_live_migration_slot
     def live_migration(self, ctxt, instance, dest, migration, migrate_data,
                        on_progress=None):
         """Run the migration and settle it, whatever happens.

@@ -8,6 +8,7 @@ from oslo_config import cfg
 
 from nova.conf import api
 from nova.conf import base
+from nova.conf import compute
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
@@ -16,6 +17,7 @@ CONF = cfg.CONF
 
 api.register_opts(CONF)
 base.register_opts(CONF)
+compute.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)
 placement.register_opts(CONF)

@@ -4,11 +4,12 @@ import collections
 
 from nova.conf import api
 from nova.conf import base
+from nova.conf import compute
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
 
-_MODULES = (api, base, database, libvirt, placement)
+_MODULES = (api, base, compute, database, libvirt, placement)
 
 
 def list_opts():

@@ -1,14 +1,16 @@
 """The deployment a scenario describes, started inside this process.
 
 Hosts run on the simulated libvirt (one ``nova.sim`` network with a
-virtual clock; per-host memory, CPUs, versions, vPMEM namespaces and link
-bandwidths) unless the scenario gives every host a ``libvirt_uri``: then
-each compute service connects to that libvirtd and the clock is real.
+virtual clock; per-host memory, CPUs, versions, vPMEM namespaces, NIC
+limits and links that may vary, drawn from the scenario's ``seed``)
+unless the scenario gives every host a ``libvirt_uri``: then each compute
+service connects to that libvirtd and the clock is real.
 """
 
 from nova import deployment
 from nova.sim import clock as sim_clock
 from nova.sim import libvirt as sim_libvirt
+from nova.sim import links as sim_links
 from nova.virt.libvirt import host as libvirt_host
 
 GIB = 1024 ** 3
@@ -20,6 +22,24 @@ def version_number(text):
     """'9.0.0' as libvirt's 9000000."""
     major, minor, micro = (int(part) for part in text.split('.'))
     return major * 1000000 + minor * 1000 + micro
+
+
+def link_profile(link, seed=0, index=0):
+    """The nova.sim LinkProfile of one of a scenario's ``links``."""
+    def part(cls, key):
+        spec = link.get(key)
+        return cls(**spec) if spec else None
+    return sim_links.LinkProfile(
+        link['bandwidth_mbps'],
+        rtt_ms=link.get('rtt_ms', sim_links.DEFAULT_RTT_MS),
+        jitter=link.get('jitter', 0.0),
+        jitter_period_s=link.get('jitter_period_s', 1.0),
+        dips=part(sim_links.Dips, 'dips'),
+        flaky=part(sim_links.Flaky, 'flaky'),
+        competing=part(sim_links.Competing, 'competing'),
+        setup_time_s=link.get('setup_time_s'),
+        setup_jitter=link.get('setup_jitter', 0.0),
+        seed='%s/link%d' % (seed, index))
 
 
 def pmem_option(namespaces):
@@ -54,16 +74,20 @@ class Cloud(object):
             sim_libvirt.set_network(self.network)
             for name, spec in self.hosts.items():
                 self._add_sim_host(name, spec)
-            for link in self.scenario.get('links') or []:
-                self.network.set_link_bandwidth(*link['hosts'],
-                                                link['bandwidth_mbps'])
+            seed = self.scenario.get('seed', 0)
+            for index, link in enumerate(self.scenario.get('links') or []):
+                self.network.set_link(*link['hosts'],
+                                      link_profile(link, seed, index))
         for name, spec in self.hosts.items():
             opts = dict(spec.get('libvirt') or {})
             if spec.get('pmem_namespaces'):
                 opts['pmem_namespaces'] = pmem_option(
                     spec['pmem_namespaces'])
-            self.deployment.add_compute(name, uri=self.uri(name),
-                                        libvirt_opts=opts)
+            limit = spec.get('max_concurrent_live_migrations')
+            self.deployment.add_compute(
+                name, uri=self.uri(name), libvirt_opts=opts,
+                default_opts=None if limit is None else {
+                    'max_concurrent_live_migrations': limit})
 
     def _add_sim_host(self, name, spec):
         spec = dict(SIM_DEFAULTS, **spec)
@@ -76,7 +100,8 @@ class Cloud(object):
             lib_version=version_number(spec['libvirt_version']),
             qemu_version=version_number(spec['qemu_version']),
             memory_mb=spec['memory_mb'], cpus=spec['vcpus'],
-            pmem_namespaces=namespaces or None)
+            pmem_namespaces=namespaces or None,
+            nic_mbps=spec.get('nic_mbps'))
         sim_host.disk_gb = spec['disk_gb']
 
     def close(self):

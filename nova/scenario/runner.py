@@ -9,6 +9,7 @@ migration contexts and vPMEM namespaces.
 """
 
 import dataclasses
+import threading
 
 from oslo_log import log as logging
 
@@ -220,10 +221,47 @@ class Runner(object):
             self.display.note('host %s is up again' % step['host_up'])
         elif 'wait' in step:
             self._wait_until(self.clock.now() + step['wait'])
+        elif 'group' in step:
+            self._group(index, step['group'])
 
-    def _move(self, index, step, kind, name):
+    def _group(self, index, members):
+        """Start every move of a group at once; wait for all of them.
+
+        On the virtual clock the moves are coordinated participants (see
+        nova.sim.clock): time passes once for all of them, and the run is
+        the same every time.
+        """
+        clock = self.clock
+        errors = []
+
+        def member(position, spec):
+            with clock.participant():
+                try:
+                    self._move(index, spec, 'live-migration',
+                               spec['live_migrate'], member=position)
+                except Exception as exc:
+                    LOG.exception('Group member %s failed', position)
+                    errors.append(exc)
+        threads = []
+        with clock.coordinate():
+            with clock.hold():
+                for position, spec in enumerate(members):
+                    thread = threading.Thread(
+                        target=member, args=(position, spec),
+                        name='step%d-%s' % (index, spec['live_migrate']))
+                    thread.start()
+                    threads.append(thread)
+                    # Each starts in turn, in the scenario's order.
+                    clock.settle()
+            for thread in threads:
+                thread.join()
+        if errors:
+            raise errors[0]
+
+    def _move(self, index, step, kind, name, member=None):
         entry = self.instances[name]
-        op = {'step': index, 'kind': kind, 'instance': name,
+        op = {'step': index, 'member': member, 'kind': kind,
+              'instance': name,
               'source': entry['host'], 'dest': step.get('to'),
               'requested_dest': step.get('to'), 'policy': None,
               'flags': [], 'result': None, 'error': None,

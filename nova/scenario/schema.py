@@ -116,6 +116,33 @@ _FAULT = {
     },
 }
 
+# Links that vary, concurrent steps, per-host limits (all drawn from the
+# scenario's seed).  Bounds: a day for durations, 1 TiB/s for rates.
+_POSITIVE_RATE = {'type': 'number', 'exclusiveMinimum': 0,
+                  'maximum': MAX_RATE_MBPS}
+_DURATION = _POSITIVE_SECONDS
+_LINK_VARIATION = {
+    'rtt_ms': {'type': 'number', 'minimum': 0, 'maximum': 10000},
+    'jitter': {'type': 'number', 'minimum': 0, 'maximum': 0.9},
+    'jitter_period_s': {'type': 'number', 'minimum': 0.05,
+                        'maximum': MAX_SECONDS},
+    'dips': _obj({'every_s': _DURATION, 'seconds': _DURATION,
+                  'depth': {'type': 'number', 'minimum': 0, 'maximum': 1}},
+                 required=['every_s', 'seconds', 'depth']),
+    'flaky': _obj({'every_s': _DURATION, 'seconds': _DURATION,
+                   'max_s': _DURATION}, required=['every_s', 'seconds']),
+    'competing': _obj({'mbps': _POSITIVE_RATE, 'on_s': _DURATION,
+                       'off_s': _DURATION}, required=['mbps']),
+    'setup_time_s': {'type': 'number', 'minimum': 0, 'maximum': 3600},
+    'setup_jitter': {'type': 'number', 'minimum': 0, 'maximum': 1},
+}
+_HOST_LIMITS = {
+    'nic_mbps': _POSITIVE_RATE,
+    'max_concurrent_live_migrations': {'type': 'integer', 'minimum': 0,
+                                       'maximum': 1000},
+}
+_SEED = {'type': 'integer', 'minimum': 0, 'maximum': 2 ** 31 - 1}
+
 _STEP_KINDS = {
     'live_migrate': _obj({
         'live_migrate': _NAME, 'to': _NAME, 'at': _SECONDS,
@@ -137,12 +164,20 @@ _STEP_KINDS = {
                     required=['host_up']),
     'wait': _obj({'wait': _POSITIVE_SECONDS, 'note': _TEXT},
                  required=['wait']),
+    'group': _obj({
+        'group': {'type': 'array', 'minItems': 1, 'maxItems': 100,
+                  'items': {'type': 'object'}},
+        'at': _SECONDS, 'note': _TEXT,
+    }, required=['group']),
 }
+#: What a group may hold: moves that start together.
+_GROUP_KINDS = ('live_migrate',)
 _VERSION = {'type': 'string', 'pattern': r'^\d{1,3}\.\d{1,3}\.\d{1,3}$'}
 
 SCHEMA = _obj({
     'name': _TEXT,
     'description': _TEXT,
+    'seed': _SEED,
     'migration_time_limit': _POSITIVE_SECONDS,
     'hosts': {
         'type': 'object', 'minProperties': 1, 'maxProperties': MAX_HOSTS,
@@ -156,6 +191,7 @@ SCHEMA = _obj({
             'libvirt_uri': {'type': 'string', 'minLength': 1,
                             'maxLength': MAX_METADATA_TEXT},
             'libvirt': {'type': 'object'},
+            **_HOST_LIMITS,
             'pmem_namespaces': {
                 'type': 'object', 'propertyNames': _NAME,
                 'maxProperties': MAX_PMEM_NAMESPACES,
@@ -169,12 +205,12 @@ SCHEMA = _obj({
         }),
     },
     'links': {'type': 'array', 'maxItems': MAX_HOSTS * (MAX_HOSTS - 1) // 2,
-              'items': _obj({
+              'items': _obj(dict({
                   'hosts': {'type': 'array', 'items': _NAME, 'minItems': 2,
                             'maxItems': 2},
                   'bandwidth_mbps': {
                       'type': 'number', 'minimum': MIN_BANDWIDTH_MBPS,
-                      'maximum': MAX_RATE_MBPS}},
+                      'maximum': MAX_RATE_MBPS}}, **_LINK_VARIATION),
                   required=['hosts', 'bandwidth_mbps'])},
     'flavors': {
         'type': 'object', 'propertyNames': _NAME,
@@ -284,11 +320,11 @@ def _check_schema(source, schema, data, prefix=()):
         raise _schema_error(source, errors[0], prefix)
 
 
-def _step_kind(source, index, step):
+def _step_kind(source, index, step, key=None):
     kinds = [kind for kind in _STEP_KINDS if kind in step]
     if len(kinds) != 1:
         raise ScenarioError(
-            file=source, key='steps[%d]' % index,
+            file=source, key=key or 'steps[%d]' % index,
             reason='a step has exactly one of the keys %s, found %s' % (
                 ', '.join(_STEP_KINDS), ', '.join(kinds) or 'none'))
     return kinds[0]
@@ -357,7 +393,8 @@ def _check_hosts(source, hosts):
         _check_pmem(source, name, spec.get('pmem_namespaces') or {})
         if real:
             for key in ('pmem_namespaces', 'libvirt_version',
-                        'qemu_version', 'memory_mb', 'vcpus', 'disk_gb'):
+                        'qemu_version', 'memory_mb', 'vcpus', 'disk_gb',
+                        'nic_mbps'):
                 if key in spec:
                     raise ScenarioError(
                         file=source, key='hosts.%s.%s' % (name, key),
@@ -416,22 +453,63 @@ def _check_references(source, data, real):
         prefix = 'steps[%d]' % index
         _check_schema(source, _STEP_KINDS[kind], step, [
             'steps', index])
-        if kind in ('live_migrate', 'evacuate'):
-            _need(source, '%s.%s' % (prefix, kind), step[kind], instances,
-                  'instance')
-        if kind in ('host_down', 'host_up'):
-            _need(source, '%s.%s' % (prefix, kind), step[kind], hosts,
-                  'host')
-        if 'to' in step:
-            _need(source, prefix + '.to', step['to'], hosts, 'host')
-        host_event = kind in ('host_down', 'host_up')
-        if real and (step.get('faults') or host_event):
-            raise ScenarioError(
-                file=source, key=prefix + ('.faults' if step.get('faults')
-                                           else '.' + kind),
-                reason='injected faults need the simulated libvirt; these '
-                       'hosts are real libvirtd daemons')
+        if kind == 'group':
+            _check_group(source, data, real, index, step)
+            continue
+        _check_step(source, data, real, prefix, kind, step)
+    if real:
+        for index, link in enumerate(data.get('links') or []):
+            varied = sorted(set(link) & set(_LINK_VARIATION))
+            if varied:
+                raise ScenarioError(
+                    file=source, key='links[%d].%s' % (index, varied[0]),
+                    reason='a varying link needs the simulated libvirt')
     _check_timeline(source, steps, instances)
+
+
+def _check_group(source, data, real, index, step):
+    """Every member of a group is a move, to be started together."""
+    names = []
+    for member, item in enumerate(step['group']):
+        prefix = 'steps[%d].group[%d]' % (index, member)
+        kind = _step_kind(source, index, item, key=prefix)
+        if kind not in _GROUP_KINDS:
+            raise ScenarioError(
+                file=source, key=prefix,
+                reason='a group holds %s steps only, not %s' % (
+                    ', '.join(_GROUP_KINDS), kind))
+        if 'at' in item:
+            raise ScenarioError(
+                file=source, key=prefix + '.at',
+                reason='the members of a group start together; give the '
+                       'group its "at"')
+        _check_schema(source, _STEP_KINDS[kind], item,
+                      ['steps', index, 'group', member])
+        _check_step(source, data, real, prefix, kind, item)
+        names.append(item[kind])
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ScenarioError(
+            file=source, key='steps[%d].group' % index,
+            reason='instance %s appears twice in one group' % twice[0])
+
+
+def _check_step(source, data, real, prefix, kind, step):
+    hosts = data['hosts']
+    if kind in ('live_migrate', 'evacuate'):
+        _need(source, '%s.%s' % (prefix, kind), step[kind],
+              data.get('instances') or {}, 'instance')
+    if kind in ('host_down', 'host_up'):
+        _need(source, '%s.%s' % (prefix, kind), step[kind], hosts, 'host')
+    if 'to' in step:
+        _need(source, prefix + '.to', step['to'], hosts, 'host')
+    host_event = kind in ('host_down', 'host_up')
+    if real and (step.get('faults') or host_event):
+        raise ScenarioError(
+            file=source, key=prefix + ('.faults' if step.get('faults')
+                                       else '.' + kind),
+            reason='injected faults need the simulated libvirt; these '
+                   'hosts are real libvirtd daemons')
 
 
 def validate(data, source='<scenario>'):

@@ -6,7 +6,9 @@ Import it in place of ``libvirt``: it offers the constants, ``libvirtError``,
 ``Network`` (see ``get_network()``/``set_network()``) whose virtual clock
 the caller drives: ``migrateToURI3`` blocks until the migration ends, and
 the migration only advances while some other thread calls
-``network.clock.sleep()``.
+``network.clock.sleep()``.  A post-copy migration whose connection broke
+(libvirt 8.5.0 or newer) is resumed by calling ``migrateToURI3`` again with
+``VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_POSTCOPY_RESUME``.
 """
 
 import threading
@@ -76,6 +78,11 @@ def _connect(uri, read_only):
                             'the simulated network' % (uri,),
                             domain=_c.VIR_FROM_RPC)
     return virConnect(net, host, read_only)
+
+
+def _in_postcopy(record):
+    job = record.job or record.paused_job
+    return job is not None and job.model.in_postcopy
 
 
 def _no_domain(what):
@@ -317,8 +324,9 @@ class virDomain(object):
                                     'domain is not running')
             record.set_state(_c.VIR_DOMAIN_SHUTOFF,
                              _c.VIR_DOMAIN_SHUTOFF_DESTROYED)
-            job = record.job
-            if job is not None:
+            for job in (record.job, record.paused_job, record.incoming):
+                if job is None:
+                    continue
                 if job.model.in_postcopy:
                     job.model.lose('domain destroyed during post-copy')
                 else:
@@ -345,7 +353,7 @@ class virDomain(object):
             if not record.active:
                 raise _c.make_error(_c.VIR_ERR_OPERATION_INVALID,
                                     'domain is not running')
-            if record.job is not None and record.job.model.in_postcopy:
+            if _in_postcopy(record):
                 raise _c.make_error(_c.VIR_ERR_OPERATION_INVALID,
                                     'domain is in post-copy migration')
             record.set_state(_c.VIR_DOMAIN_PAUSED, _c.VIR_DOMAIN_PAUSED_USER)
@@ -359,7 +367,7 @@ class virDomain(object):
             if record.state != _c.VIR_DOMAIN_PAUSED:
                 raise _c.make_error(_c.VIR_ERR_OPERATION_INVALID,
                                     'domain is not paused')
-            if record.job is not None and record.job.model.in_postcopy:
+            if _in_postcopy(record):
                 raise _c.make_error(_c.VIR_ERR_OPERATION_INVALID,
                                     'domain is in post-copy migration')
             record.set_state(_c.VIR_DOMAIN_RUNNING,
@@ -371,19 +379,31 @@ class virDomain(object):
     # -- migration -----------------------------------------------------
 
     def migrateToURI3(self, dconnuri, params=None, flags=0):
-        """Migrate; blocks until the job ends (virtual time must move)."""
+        """Migrate; blocks until the job ends (virtual time must move).
+
+        With ``VIR_MIGRATE_POSTCOPY_RESUME``: resume the paused post-copy
+        migration of this domain, and block until it ends.
+        """
         with self._net.lock:
             record = self._rec(write=True)
             job = self._net.start_migration(record, dconnuri, params, flags)
-        try:
-            job.done.wait()
-        finally:
-            self._net.clock.remove_ticker(job.tick)
-        error = job.result_error()
+            done = job.done
+        # Nothing of the simulation is touched once this call is woken.
+        self._net.clock.wait_event(done, detach=True)
+        with self._net.lock:
+            error = job.result_error()
         if error is not None:
             raise error
 
     def jobStats(self, flags=0):
+        if not flags & _c.VIR_DOMAIN_JOB_STATS_COMPLETED:
+            with self._net.lock:
+                idle = self._record.job is None
+            if idle and self._net.clock.coordinated:
+                # A migrate call another thread just made may not have
+                # started its job yet: let it, so that every run sees the
+                # same thing.
+                self._net.clock.settle()
         with self._net.lock:
             self._conn._check()
             record = self._record

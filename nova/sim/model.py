@@ -15,10 +15,24 @@ bandwidth x max downtime the guest is stopped and the rest is copied: the
 downtime is the fixed switchover cost plus remaining / link bandwidth (as
 QEMU, the final copy ignores the migration's bandwidth cap).
 
+A page stays dirty until it is sent: a workload that shrinks its working
+set leaves the pages it dirtied before to be sent all the same.
+
 Auto-converge throttles the guest's vCPUs (20 %, then +10 % per trigger,
 at most 99 %); only the CPU-bound share of the writes slows down.  Post-copy
 moves the guest to the destination after a short stop and then pushes the
-remaining pages; losing the link during post-copy loses the guest.
+remaining pages, while each first touch of a page still on the source
+faults: the vCPU waits a round trip plus the page's transfer (longer when
+the requests queue), so the guest runs at ``1 / (1 + f tau / vCPUs)`` of
+its speed for ``f`` faults per second of ``tau`` seconds each; the time
+lost is the fault *blocktime*.  While the link is down the guest stalls on
+its first missing page; only once the transport gives up (the keepalive,
+as in pre-copy) does post-copy *pause* (QEMU's postcopy-paused): the guest
+then lives on neither host until the migration is resumed -- or is lost.
+
+The model also keeps what only the guest would know (``guest_report()``):
+how long it was stopped (switch-over downtime, pauses, stalls), its fault
+blocktime and its throttled vCPU-seconds.
 """
 
 import collections
@@ -32,11 +46,13 @@ PAGES_PER_MIB = MiB // PAGE_SIZE
 PRECOPY = 'precopy'
 PAUSED_PRECOPY = 'paused-precopy'
 POSTCOPY = 'postcopy'
+#: Post-copy whose connection broke: waits to be resumed (or lost).
+POSTCOPY_PAUSED = 'postcopy-paused'
 COMPLETED = 'completed'
 FAILED = 'failed'
 CANCELLED = 'cancelled'
 LOST = 'lost'
-ACTIVE_MODES = (PRECOPY, PAUSED_PRECOPY, POSTCOPY)
+ACTIVE_MODES = (PRECOPY, PAUSED_PRECOPY, POSTCOPY, POSTCOPY_PAUSED)
 FINAL_MODES = (COMPLETED, FAILED, CANCELLED, LOST)
 
 DEFAULT_BANDWIDTH_MBPS = 1250.0
@@ -44,6 +60,9 @@ DEFAULT_MAX_DOWNTIME_MS = 300
 SWITCHOVER_COST_MS = 50.0
 DEVICE_STATE_MB = 1.0
 KEEPALIVE_TIMEOUT_S = 30.0
+#: Round trip of a post-copy page request, seconds (a LAN round trip plus
+#: the fault handling on both sides; an assumption, see the docs).
+DEFAULT_RTT_S = 0.0005
 AUTO_CONVERGE_INITIAL = 20
 AUTO_CONVERGE_INCREMENT = 10
 AUTO_CONVERGE_MAX = 99
@@ -166,7 +185,8 @@ class MigrationModel(object):
                  auto_converge_increment=AUTO_CONVERGE_INCREMENT,
                  postcopy_bandwidth_mbps=0.0,
                  switchover_cost_ms=SWITCHOVER_COST_MS,
-                 keepalive_timeout=KEEPALIVE_TIMEOUT_S, setup_time_s=0.0):
+                 keepalive_timeout=KEEPALIVE_TIMEOUT_S, setup_time_s=0.0,
+                 vcpus=1, rtt_s=DEFAULT_RTT_S):
         self.workload = workload
         self.ram_mb = float(workload.ram_mb)
         self.link_bandwidth = float(bandwidth_mbps)
@@ -181,6 +201,8 @@ class MigrationModel(object):
         self.auto_converge_increment = int(auto_converge_increment)
         self.switchover_cost_ms = float(switchover_cost_ms)
         self.keepalive_timeout = float(keepalive_timeout)
+        self.vcpus = max(1, int(vcpus))
+        self.rtt_s = max(0.0, float(rtt_s))
 
         self.elapsed = 0.0
         # Time before the first page moves (starting the destination's
@@ -198,6 +220,17 @@ class MigrationModel(object):
         self._phase = PRECOPY
         self._postcopy_pending = False
         self._outage = 0.0
+        # Post-copy: MiB of the working set still on the source.
+        self._hot_missing = 0.0
+        # Share of the working set among the pages of the current pass.
+        self._cur_hot_share = 0.0
+        # What the guest lives through (seconds; see guest_report()).
+        self._started_paused = self.guest_paused
+        self.stop_s = 0.0
+        self.blocktime_s = 0.0
+        self.throttled_vcpu_s = 0.0
+        self.postcopy_at_s = None
+        self.paused_at_s = None
 
         self.disk_total = (workload.disk_gb * 1024.0
                            if self.block_migration else 0.0)
@@ -237,7 +270,12 @@ class MigrationModel(object):
 
     @property
     def in_postcopy(self):
-        return self._phase == POSTCOPY
+        """True once the guest runs on the destination (paused or not)."""
+        return self._phase in (POSTCOPY, POSTCOPY_PAUSED)
+
+    @property
+    def postcopy_paused(self):
+        return self._phase == POSTCOPY_PAUSED
 
     @property
     def disk_phase(self):
@@ -277,13 +315,24 @@ class MigrationModel(object):
         return self.memory_remaining_mb
 
     def set_workload(self, workload):
-        """Change what the guest does from now on (RAM size is kept)."""
+        """Change what the guest does from now on (RAM size is kept).
+
+        Pages dirtied before stay dirty: those of a working set that
+        shrinks count from now on with the rest of RAM, and are sent all
+        the same.
+        """
         self.workload = workload
-        self._nxt_wws = min(self._nxt_wws, self._wws())
+        excess = self._nxt_wws - self._wws()
+        if excess > 0:
+            self._nxt_wws -= excess
+            self._nxt_cold += excess
+        self._hot_missing = min(self._hot_missing, self._wws())
 
     # -- controls ------------------------------------------------------
 
     def pause_guest(self):
+        if not self.guest_paused and self.paused_at_s is None:
+            self.paused_at_s = self.elapsed
         self.guest_paused = True
 
     def resume_guest(self):
@@ -297,14 +346,24 @@ class MigrationModel(object):
             raise InvalidState('migration is not active')
         if self._phase == POSTCOPY or self._postcopy_pending:
             raise InvalidState('post-copy already started')
-        if self._disk_bulk:
-            # Acted upon once memory migration starts, as QEMU does.
+        if self._disk_bulk or self.bandwidth <= 0:
+            # Acted upon once memory migration starts, as QEMU does; and
+            # with the link down, once it carries the device state again
+            # (the guest keeps running on the source meanwhile).
             self._postcopy_pending = True
             return
         self._switch_to_postcopy()
 
+    def resume_postcopy(self):
+        """Resume a paused post-copy (libvirt's POSTCOPY_RESUME)."""
+        if self._phase != POSTCOPY_PAUSED:
+            raise InvalidState('post-copy is not paused')
+        self._phase = POSTCOPY
+        self._outage = 0.0
+        self.reason = None
+
     def cancel(self):
-        if self._phase == POSTCOPY:
+        if self.in_postcopy:
             raise InvalidState('cannot abort migration in post-copy mode')
         if self.finished:
             raise InvalidState('migration is not active')
@@ -316,7 +375,7 @@ class MigrationModel(object):
         """
         if self.finished:
             return
-        self._finish(LOST if self._phase == POSTCOPY else FAILED, reason)
+        self._finish(LOST if self.in_postcopy else FAILED, reason)
 
     def lose(self, reason):
         """The guest itself is gone (its host died)."""
@@ -339,7 +398,15 @@ class MigrationModel(object):
         self.elapsed += dt
         if self._phase == POSTCOPY:
             self._step_postcopy(dt, self.bandwidth)
+        elif self._phase == POSTCOPY_PAUSED:
+            self._stall(dt)
+            self._record(dt, 0.0, 0.0, 0.0)
         else:
+            if self.guest_paused and not self._started_paused:
+                self.stop_s += dt
+            elif self.throttle:
+                self.throttled_vcpu_s += self.throttle / 100.0 * (
+                    self.vcpus * dt)
             self._step_precopy(dt, self.bandwidth)
 
     def _wws(self):
@@ -349,6 +416,7 @@ class MigrationModel(object):
         self._disk_bulk = False
         self.iteration = 1
         self._cur = self.ram_mb
+        self._cur_hot_share = self._wws() / self.ram_mb
         self._first_pass = True
 
     def _step_precopy(self, dt, bw):
@@ -442,6 +510,8 @@ class MigrationModel(object):
         self.iteration += 1
         self._first_pass = False
         self._cur = self._nxt_wws + self._nxt_cold
+        self._cur_hot_share = (self._nxt_wws / self._cur
+                               if self._cur > _EPS else 0.0)
         self._nxt_wws = self._nxt_cold = 0.0
         self._check_auto_converge()
 
@@ -480,6 +550,7 @@ class MigrationModel(object):
         self.downtime_ms = (self.switchover_cost_ms +
                             (remaining - zero) / final_bw * 1000.0)
         self.elapsed += self.downtime_ms / 1000.0
+        self.stop_s += self.downtime_ms / 1000.0
         self._constant_mb += zero
         self.memory_processed += self.memory_remaining_mb - zero
         self._cur = self._nxt_wws = self._nxt_cold = 0.0
@@ -491,36 +562,98 @@ class MigrationModel(object):
     def _switch_to_postcopy(self):
         self._postcopy_pending = False
         self.iteration += 1
-        self._cur = self.memory_remaining_mb
+        # The working set's pages still on the source: all those dirtied
+        # since the last sync, and the share of the pass not yet sent.
+        hot = self._nxt_wws + self._cur * self._cur_hot_share
+        # Pages dirtied and not yet sent in this pass are counted once.
+        self._cur = min(self.ram_mb, self.memory_remaining_mb)
+        self._hot_missing = min(self._wws(), hot, self._cur)
         self._nxt_wws = self._nxt_cold = 0.0
         self._phase = POSTCOPY
+        self.postcopy_at_s = self.elapsed
         bw = self.bandwidth
-        if bw <= 0:
-            self.downtime_ms = self.switchover_cost_ms
-            self._finish(LOST, 'network unavailable when post-copy started')
-            return
         flush = DEVICE_STATE_MB + self.disk_remaining
         self.downtime_ms = self.switchover_cost_ms + flush / bw * 1000.0
         self.elapsed += self.downtime_ms / 1000.0
+        self.stop_s += self.downtime_ms / 1000.0
         self.disk_processed += self.disk_remaining
         self.disk_remaining = 0.0
+
+    def _touching(self):
+        """True while the guest runs into pages still on the source."""
+        return (not self.guest_paused and self._hot_missing > _EPS
+                and self.workload.dirty_rate_mbps > 0 and self._wws() > 0)
+
+    def _stall(self, dt):
+        """No page can come: the guest waits on its first missing one."""
+        if self._touching():
+            self.blocktime_s += dt
+            self.stop_s += dt
+
+    def fault_slowdown(self, bw):
+        """(guest speed 0..1, faults per second) at bandwidth ``bw``.
+
+        A vCPU that touches a page still on the source waits ``tau`` =
+        round trip + the page's time on the wire stretched by queueing
+        behind the other requests (``page / (1 - u)``, ``u`` the share of
+        the link the requested pages take).  The guest runs at ``speed =
+        1 / (1 + f tau / vCPUs)`` of its pace for ``f`` faults per second
+        at full pace, which makes ``u = speed f page``: solved for ``u``.
+        """
+        if not self._touching() or bw <= 0:
+            return 1.0, 0.0
+        wws = self._wws()
+        # Faults per second at full speed: writes landing on missing pages.
+        rate = (self.workload.dirty_rate_mbps * PAGES_PER_MIB *
+                min(1.0, self._hot_missing / wws))
+        page_s = 1.0 / (bw * PAGES_PER_MIB)
+
+        def speed_at(busy):
+            tau = self.rtt_s + page_s / (1.0 - busy)
+            return 1.0 / (1.0 + rate * tau / self.vcpus)
+        low, high = 0.0, 1.0
+        for _ in range(30):
+            mid = (low + high) / 2.0
+            if mid < speed_at(mid) * rate * page_s:
+                low = mid
+            else:
+                high = mid
+        speed = speed_at(low)
+        return speed, speed * rate
 
     def _step_postcopy(self, dt, bw):
         if bw <= 0:
             self._outage += dt
+            self._stall(dt)
             self._record(dt, 0.0, 0.0, 0.0)
-            self._finish(LOST, 'connection lost during post-copy')
+            if self._outage > self.keepalive_timeout:
+                self._phase = POSTCOPY_PAUSED
+                self.reason = ('connection to the destination lost during '
+                               'post-copy (keepalive)')
             return
-        wws = self._wws()
-        if not self.guest_paused and wws > 0 and self._cur > 0:
-            # First touches of pages still on the source fault.
-            touches = self.workload.dirty_rate_mbps * PAGES_PER_MIB * dt
-            faults = touches * min(1.0, self._cur / wws)
-            self.postcopy_requests += min(faults, self._cur * PAGES_PER_MIB)
-        sent = self._send(bw * dt, sync=False)
+        self._outage = 0.0
+        budget = bw * dt
+        speed, faults = self.fault_slowdown(bw)
+        demand = 0.0
+        if faults > 0:
+            self.blocktime_s += (1.0 - speed) * dt
+            # Requested pages go first, each once, at the head of the link.
+            demand = min(faults * dt / PAGES_PER_MIB, self._hot_missing,
+                         budget)
+            self.postcopy_requests += demand * PAGES_PER_MIB
+            self._hot_missing -= demand
+            self._cur -= demand
+            self.memory_processed += demand
+            budget -= demand
+        before = self._cur
+        sent = demand + self._send(budget, sync=False)
+        if before > _EPS:
+            # The background push walks RAM: it meets the working set's
+            # pages in proportion.
+            self._hot_missing *= max(0.0, self._cur / before)
         self._record(dt, sent, 0.0, 0.0)
         if self._cur <= _EPS:
-            self._cur = 0.0
+            self._cur = self._hot_missing = 0.0
             self._finish(COMPLETED)
 
     def _finish(self, mode, reason=None):
@@ -538,6 +671,26 @@ class MigrationModel(object):
                 self._win[i] -= value
 
     # -- telemetry -----------------------------------------------------
+
+    def guest_report(self):
+        """What the guest lived through; not visible to libvirt clients.
+
+        ``stop_s``: guest-visible stop -- switch-over downtime, time the
+        guest was paused during the migration, time it stalled in
+        post-copy for lack of a link; ``blocktime_s``: time lost to
+        post-copy faults (stalls included); ``throttled_vcpu_s``:
+        auto-converge throttle x vCPUs x time; ``postcopy_at_s`` and
+        ``paused_at_s``: when post-copy started and the guest was paused
+        (None: never).
+        """
+        return {'stop_s': self.stop_s, 'blocktime_s': self.blocktime_s,
+                'postcopy_at_s': self.postcopy_at_s,
+                'paused_at_s': self.paused_at_s,
+                'throttled_vcpu_s': self.throttled_vcpu_s,
+                'postcopy_requests': int(self.postcopy_requests),
+                'mode': self.mode, 'elapsed_s': self.elapsed,
+                'bytes_moved': _bytes(self.memory_processed +
+                                      self.disk_processed)}
 
     def telemetry(self):
         span = self._win[0]

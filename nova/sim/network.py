@@ -1,10 +1,13 @@
 """The simulated data centre: hosts, links, domains and migration jobs.
 
 One ``Network`` holds a ``VirtualClock``, the hosts (keyed by URI), the
-bandwidth of the links between them and the migrations in flight.  A
-single re-entrant lock per network guards all of it, so job statistics can
-be read from one thread while another blocks in a migration and a third
-drives the clock.
+links between them (a nova.sim.links.LinkProfile each: bandwidth over
+time, drops, competing traffic) and the migrations in flight
+(nova.sim.jobs).  While migrations run, one clock ticker shares the links
+among them (max-min fair, each host's NIC included when it has a limit)
+and steps each.  A single re-entrant lock per network guards all of it,
+so job statistics can be read from one thread while another blocks in a
+migration and a third drives the clock.
 """
 
 import threading
@@ -14,12 +17,15 @@ from xml.etree import ElementTree
 
 from nova.sim import clock as sim_clock
 from nova.sim import constants as c
+from nova.sim import jobs as sim_jobs
+from nova.sim import links as sim_links
 from nova.sim import model
 from nova.sim import pmem as sim_pmem
 
 DEFAULT_LINK_BANDWIDTH_MBPS = 1250.0
-SETUP_TIME_MS = 15
+SETUP_TIME_MS = sim_jobs.SETUP_TIME_MS
 MEMORY_PAGE_SIZE = model.PAGE_SIZE
+MigrationJob = sim_jobs.MigrationJob
 
 _MEMORY_UNITS = {
     'b': 1, 'bytes': 1,
@@ -27,13 +33,6 @@ _MEMORY_UNITS = {
     'mb': 1000 ** 2, 'm': 1024 ** 2, 'mib': 1024 ** 2,
     'gb': 1000 ** 3, 'g': 1024 ** 3, 'gib': 1024 ** 3,
     'tb': 1000 ** 4, 't': 1024 ** 4, 'tib': 1024 ** 4,
-}
-
-_FINAL_JOB_TYPES = {
-    model.COMPLETED: c.VIR_DOMAIN_JOB_COMPLETED,
-    model.CANCELLED: c.VIR_DOMAIN_JOB_CANCELLED,
-    model.FAILED: c.VIR_DOMAIN_JOB_FAILED,
-    model.LOST: c.VIR_DOMAIN_JOB_FAILED,
 }
 
 
@@ -76,8 +75,13 @@ class DomainRecord(object):
         self.state = c.VIR_DOMAIN_SHUTOFF
         self.reason = c.VIR_DOMAIN_SHUTOFF_UNKNOWN
         self.workload = None
+        #: The outgoing migration running now, the one whose post-copy
+        #: waits to be resumed, the last one that ended.
         self.job = None
+        self.paused_job = None
         self.last_job = None
+        #: The migration bringing this domain here (destination side).
+        self.incoming = None
         self.boot_time = None
         self.id = -1
         #: jobStats calls still to fail with libvirt's end-of-migration
@@ -119,7 +123,7 @@ class SimHost(object):
     """A hypervisor host of the simulated network."""
 
     def __init__(self, network, uri, hostname, lib_version, qemu_version,
-                 memory_mb, cpus, pmem_namespaces=None):
+                 memory_mb, cpus, pmem_namespaces=None, nic_mbps=None):
         self.network = network
         self.uri = uri
         self.hostname = hostname
@@ -130,6 +134,9 @@ class SimHost(object):
         self.arch = 'x86_64'
         self.uuid = str(uuidlib.uuid4())
         self.failed = False
+        #: MiB/s the host's network card carries for all its migrations
+        #: in and out (None: no limit beyond the links').
+        self.nic_mbps = nic_mbps
         self._domains = {}
         self._last_id = 0
         self.pmem = sim_pmem.SimPmem(pmem_namespaces, lock=network.lock)
@@ -179,23 +186,27 @@ class Network(object):
         self.lock = threading.RLock()
         self.default_bandwidth = float(bandwidth_mbps)
         #: Seconds each migration spends setting up before sending pages
-        #: (0: none; the calibration against the real lab sets it).
+        #: (0: none; the calibration against the real lab sets it), unless
+        #: its link's profile says otherwise.
         self.setup_time_s = 0.0
         self._hosts = {}
-        self._bandwidth = {}
-        self._down_until = {}
+        self._links = {}
         self._jobs = []
+        #: Every migration that ended, in order (for reports).
+        self.finished_jobs = []
+        self._ticking = False
 
     # -- hosts and links -----------------------------------------------
 
     def add_host(self, uri, hostname=None, lib_version=9000000,
                  qemu_version=7002000, memory_mb=65536, cpus=32,
-                 pmem_namespaces=None):
+                 pmem_namespaces=None, nic_mbps=None):
         """Register a host reachable at ``uri``; return its SimHost.
 
         ``pmem_namespaces`` lists the host's devdax namespaces as (name,
         size in bytes) pairs or dicts with name, size, align and region
-        (see nova.sim.pmem).
+        (see nova.sim.pmem); ``nic_mbps`` bounds all its migration
+        traffic together.
         """
         with self.lock:
             if uri in self._hosts:
@@ -203,7 +214,7 @@ class Network(object):
             if hostname is None:
                 hostname = urllib.parse.urlparse(uri).hostname or uri
             host = SimHost(self, uri, hostname, lib_version, qemu_version,
-                           memory_mb, cpus, pmem_namespaces)
+                           memory_mb, cpus, pmem_namespaces, nic_mbps)
             self._hosts[uri] = host
             return host
 
@@ -228,28 +239,40 @@ class Network(object):
         with self.lock:
             return list(self._hosts.values())
 
-    def set_link_bandwidth(self, src_host, dst_host, bandwidth_mbps):
-        """Set the bandwidth (MiB/s) of the link between two hosts."""
+    def link_profile(self, src_host, dst_host):
+        """The LinkProfile between two hosts (created on first use)."""
         with self.lock:
             key = _link_key(self.get_host(src_host), self.get_host(dst_host))
-            self._bandwidth[key] = float(bandwidth_mbps)
+            if key not in self._links:
+                self._links[key] = sim_links.LinkProfile(
+                    self.default_bandwidth)
+            return self._links[key]
+
+    def set_link(self, src_host, dst_host, profile):
+        """Give the link between two hosts a LinkProfile."""
+        with self.lock:
+            key = _link_key(self.get_host(src_host), self.get_host(dst_host))
+            self._links[key] = profile
+
+    def set_link_bandwidth(self, src_host, dst_host, bandwidth_mbps):
+        """Set the (nominal) bandwidth, MiB/s, of the link between two
+        hosts.
+        """
+        with self.lock:
+            self.link_profile(src_host, dst_host).bandwidth = float(
+                bandwidth_mbps)
 
     def link_bandwidth(self, src_host, dst_host, now=None):
-        """The link's bandwidth in MiB/s, 0 while it is dropped."""
+        """The link's bandwidth in MiB/s now, 0 while it is dropped."""
         with self.lock:
-            key = _link_key(self.get_host(src_host), self.get_host(dst_host))
             now = self.clock.now() if now is None else now
-            if now < self._down_until.get(key, float('-inf')):
-                return 0.0
-            return self._bandwidth.get(key, self.default_bandwidth)
+            return self.link_profile(src_host, dst_host).capacity(now)
 
     def drop_link(self, src_host, dst_host, seconds):
         """Cut the link between two hosts for ``seconds`` of virtual time."""
         with self.lock:
-            key = _link_key(self.get_host(src_host), self.get_host(dst_host))
-            until = self.clock.now() + seconds
-            self._down_until[key] = max(until, self._down_until.get(
-                key, float('-inf')))
+            self.link_profile(src_host, dst_host).add_drop(
+                self.clock.now(), seconds)
 
     def fail_host(self, host):
         """The host dies: its migrations break, its guests crash."""
@@ -278,7 +301,7 @@ class Network(object):
 
     @property
     def jobs(self):
-        """The migrations in flight."""
+        """The migrations in flight (a paused post-copy included)."""
         with self.lock:
             return list(self._jobs)
 
@@ -304,12 +327,60 @@ class Network(object):
                     return candidate
         return host
 
-    def _share(self, job, now):
-        bandwidth = self.link_bandwidth(job.src, job.dst, now)
-        key = _link_key(job.src, job.dst)
-        sharing = sum(1 for other in self._jobs
-                      if _link_key(other.src, other.dst) == key)
-        return bandwidth / max(1, sharing)
+    def _flows(self, now):
+        """(flows, capacities) of the links and NICs at ``now``."""
+        flows, capacities = [], {}
+        for job in self._jobs:
+            resources = [('link', _link_key(job.src, job.dst))]
+            for host in (job.src, job.dst):
+                if host.nic_mbps:
+                    resources.append(('nic', host.uri))
+                    capacities[('nic', host.uri)] = float(host.nic_mbps)
+            flows.append(sim_links.Flow(job, job.demand(),
+                                        tuple(resources)))
+        used = {r for f in flows for r in f.resources}
+        for key, profile in self._links.items():
+            if ('link', key) not in used:
+                continue
+            capacities[('link', key)] = profile.capacity(now)
+            demand = profile.competing_demand(now)
+            if demand > 0:
+                flows.append(sim_links.Flow(('other', key), demand,
+                                            (('link', key),)))
+        return flows, capacities
+
+    def _tick(self, now, dt):
+        """Clock ticker while migrations run: share the links, step all."""
+        with self.lock:
+            if not self._jobs:
+                return
+            if len(self._jobs) == 1:
+                job = self._jobs[0]
+                link = self._links.get(_link_key(job.src, job.dst))
+                if (link is not None and not job.src.nic_mbps and
+                        not job.dst.nic_mbps and
+                        not link.competing_demand(now)):
+                    # Alone on its link: all of it (what fair_shares says
+                    # of one flow, without building the flows).
+                    job.advance(dt, link.capacity(now))
+                    return
+            flows, capacities = self._flows(now)
+            shares = sim_links.fair_shares(flows, capacities)
+            for job in list(self._jobs):
+                _rate, level = shares[job]
+                job.advance(dt, level)
+
+    def job_ended(self, job):
+        """Called by a job as it ends (lock held)."""
+        if job in self._jobs:
+            self._jobs.remove(job)
+        self.finished_jobs.append(job)
+        if not self._jobs and self._ticking:
+            self._ticking = False
+            self.clock.remove_ticker(self._tick)
+
+    def _new_dest_record(self, host, xml):
+        return DomainRecord(host, xml, False)
 
     def start_migration(self, record, dconnuri, params, flags):
         """Validate a migrateToURI3 call and start its job."""
@@ -319,10 +390,13 @@ class Network(object):
                 raise c.make_error(c.VIR_ERR_NO_DOMAIN,
                                    "no domain with matching uuid '%s' (%s)"
                                    % (record.uuid, record.name))
+            dst = self._resolve_uri(dconnuri)
+            if flags & c.VIR_MIGRATE_POSTCOPY_RESUME:
+                return self._resume(record, dst, flags)
             if not record.active:
                 raise c.make_error(c.VIR_ERR_OPERATION_INVALID,
                                    'domain is not running')
-            if record.job is not None:
+            if record.job is not None or record.paused_job is not None:
                 raise c.make_error(c.VIR_ERR_OPERATION_INVALID,
                                    'domain %s already has a job running'
                                    % record.name)
@@ -338,7 +412,6 @@ class Network(object):
                 raise c.make_error(c.VIR_ERR_ARGUMENT_UNSUPPORTED,
                                    'post-copy is not supported with '
                                    'tunnelled migration')
-            dst = self._resolve_uri(dconnuri)
             if dst is None or dst.failed:
                 raise c.make_error(c.VIR_ERR_OPERATION_FAILED,
                                    'Failed to connect to remote libvirt '
@@ -347,196 +420,24 @@ class Network(object):
                 raise c.make_error(c.VIR_ERR_INTERNAL_ERROR,
                                    'Attempt to migrate guest to the same '
                                    'host %s' % src.hostname)
-            job = MigrationJob(self, record, src, dst, params, flags)
+            job = sim_jobs.MigrationJob(self, record, src, dst, params,
+                                        flags, self._new_dest_record)
             self._jobs.append(job)
             record.job = job
-            self.clock.add_ticker(job.tick)
+            if not self._ticking:
+                self._ticking = True
+                self.clock.add_ticker(self._tick)
             return job
 
-
-class MigrationJob(object):
-    """An outgoing migration: a MigrationModel plus the domains it moves."""
-
-    def __init__(self, network, record, src, dst, params, flags):
-        self.network = network
-        self.record = record
-        self.src = src
-        self.dst = dst
-        self.params = dict(params or {})
-        self.flags = flags
-        self.done = threading.Event()
-        self.final_stats = None
-        self.started_paused = record.state == c.VIR_DOMAIN_PAUSED
-        self.block = bool(flags & (c.VIR_MIGRATE_NON_SHARED_DISK |
-                                   c.VIR_MIGRATE_NON_SHARED_INC))
-        self._postcopy_applied = False
-
-        dest_xml = self.params.get(c.VIR_MIGRATE_PARAM_DEST_XML) or (
-            record.xml)
-        existing = dst.get_domain(record.uuid) or dst.get_domain(record.name)
-        if existing is not None and existing.active:
+    def _resume(self, record, dst, flags):
+        job = record.paused_job
+        if job is None:
             raise c.make_error(c.VIR_ERR_OPERATION_INVALID,
-                               "domain '%s' is already active" % record.name)
-        # The incoming QEMU opens (and from now on writes) the nvdimms.
-        sim_pmem.open_devices(dst, dest_xml, record.uuid)
-        self._dest_preexisting = existing is not None
-        self.dest_record = existing or DomainRecord(dst, dest_xml, False)
-        self.dest_record.set_xml(dest_xml)
-        self.dest_record.name = record.name
-        self.dest_record.uuid = record.uuid
-        self.dest_record.set_state(c.VIR_DOMAIN_PAUSED,
-                                   c.VIR_DOMAIN_PAUSED_MIGRATION)
-        dst.add_domain(self.dest_record)
-
-        workload = record.get_workload()
-        self.model = model.MigrationModel(
-            workload,
-            bandwidth_mbps=network.link_bandwidth(src, dst),
-            max_bandwidth_mbps=self.params.get(
-                c.VIR_MIGRATE_PARAM_BANDWIDTH, 0) or 0,
-            postcopy_bandwidth_mbps=self.params.get(
-                c.VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, 0) or 0,
-            block_migration=self.block,
-            auto_converge=bool(flags & c.VIR_MIGRATE_AUTO_CONVERGE),
-            postcopy_enabled=bool(flags & c.VIR_MIGRATE_POSTCOPY),
-            guest_paused=self.started_paused,
-            setup_time_s=network.setup_time_s,
-            auto_converge_initial=self.params.get(
-                c.VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL,
-                model.AUTO_CONVERGE_INITIAL),
-            auto_converge_increment=self.params.get(
-                c.VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT,
-                model.AUTO_CONVERGE_INCREMENT))
-
-    @property
-    def finished(self):
-        return self.done.is_set()
-
-    def tick(self, now, dt):
-        """Clock ticker: advance the migration by ``dt``."""
-        with self.network.lock:
-            if self.finished:
-                return
-            self.model.link_bandwidth = self.network._share(self, now)
-            self.model.step(dt)
-            self.update()
-
-    def update(self):
-        """Bring the domains in line with the model (lock held)."""
-        if self.finished:
-            return
-        if self.model.in_postcopy and not self._postcopy_applied:
-            self._postcopy_applied = True
-            self.record.set_state(c.VIR_DOMAIN_PAUSED,
-                                  c.VIR_DOMAIN_PAUSED_POSTCOPY)
-            if self.model.guest_paused:
-                self.dest_record.set_state(c.VIR_DOMAIN_PAUSED,
-                                           c.VIR_DOMAIN_PAUSED_USER)
-            else:
-                self.dest_record.set_state(c.VIR_DOMAIN_RUNNING,
-                                           c.VIR_DOMAIN_RUNNING_POSTCOPY)
-        if self.model.finished:
-            self._finalize()
-
-    def _finalize(self):
-        mode = self.model.mode
-        record, dest = self.record, self.dest_record
-        self.final_stats = self.stats(final=True)
-        self.network._jobs.remove(self)
-        record.job = None
-        record.last_job = self
-        if mode == model.COMPLETED:
-            dest.workload = record.workload
-            dest.persistent = dest.persistent or bool(
-                self.flags & c.VIR_MIGRATE_PERSIST_DEST)
-            if self.started_paused or self.flags & c.VIR_MIGRATE_PAUSED:
-                dest.set_state(c.VIR_DOMAIN_PAUSED, c.VIR_DOMAIN_PAUSED_USER)
-            else:
-                dest.set_state(c.VIR_DOMAIN_RUNNING,
-                               c.VIR_DOMAIN_RUNNING_MIGRATED)
-            record.set_state(c.VIR_DOMAIN_SHUTOFF,
-                             c.VIR_DOMAIN_SHUTOFF_MIGRATED)
-            if (self.flags & c.VIR_MIGRATE_UNDEFINE_SOURCE or
-                    not record.persistent):
-                self.src.remove_domain(record)
-        else:
-            if self._dest_preexisting:
-                dest.set_state(c.VIR_DOMAIN_SHUTOFF,
-                               c.VIR_DOMAIN_SHUTOFF_UNKNOWN)
-            else:
-                self.dst.remove_domain(dest)
-            if mode == model.LOST:
-                record.set_state(c.VIR_DOMAIN_SHUTOFF,
-                                 c.VIR_DOMAIN_SHUTOFF_CRASHED)
-                if not record.persistent:
-                    self.src.remove_domain(record)
-            elif not record.active:
-                pass  # destroyed while migrating
-            elif self.model.guest_paused:
-                record.set_state(c.VIR_DOMAIN_PAUSED,
-                                 c.VIR_DOMAIN_PAUSED_USER)
-            else:
-                record.set_state(c.VIR_DOMAIN_RUNNING,
-                                 c.VIR_DOMAIN_RUNNING_MIGRATION_CANCELED)
-        self.done.set()
-
-    def result_error(self):
-        """None after success, else the libvirtError migrateToURI3 raises."""
-        mode = self.model.mode
-        if mode == model.COMPLETED:
-            return None
-        if mode == model.CANCELLED:
-            return c.make_error(c.VIR_ERR_OPERATION_ABORTED,
-                                'migration out job: canceled by client')
-        if mode == model.LOST:
-            return c.make_error(c.VIR_ERR_OPERATION_FAILED,
-                                'migration out job: post-copy failed, '
-                                'domain lost: %s' % self.model.reason)
-        return c.make_error(c.VIR_ERR_OPERATION_FAILED,
-                            'migration out job: unexpectedly failed')
-
-    def stats(self, final=False):
-        """The job statistics dict, as virDomainGetJobStats gives it."""
-        t = self.model.telemetry()
-        job_type = (_FINAL_JOB_TYPES[t.mode] if final
-                    else c.VIR_DOMAIN_JOB_UNBOUNDED)
-        stats = {
-            'type': job_type,
-            'time_elapsed': t.time_elapsed_ms,
-            'time_remaining': 0,
-            'setup_time': SETUP_TIME_MS,
-            'data_total': t.data_total,
-            'data_processed': t.data_processed,
-            'data_remaining': t.data_remaining,
-            'memory_total': t.memory_total,
-            'memory_processed': t.memory_processed,
-            'memory_remaining': t.memory_remaining,
-            'memory_constant': t.memory_constant,
-            'memory_normal': t.memory_normal,
-            'memory_normal_bytes': t.memory_normal_bytes,
-            'memory_bps': t.memory_bps,
-            'memory_dirty_rate': t.memory_dirty_rate,
-            'memory_iteration': t.memory_iteration,
-            'memory_page_size': MEMORY_PAGE_SIZE,
-            'memory_postcopy_requests': t.memory_postcopy_requests,
-        }
-        if self.block:
-            stats.update(disk_total=t.disk_total,
-                         disk_processed=t.disk_processed,
-                         disk_remaining=t.disk_remaining,
-                         disk_bps=t.disk_bps)
-        if self.flags & c.VIR_MIGRATE_AUTO_CONVERGE:
-            stats['auto_converge_throttle'] = t.auto_converge_throttle
-        if final:
-            stats['downtime'] = t.downtime_ms
-            if t.mode in (model.FAILED, model.LOST):
-                stats['errmsg'] = self.model.reason or 'migration failed'
-        return stats
-
-    def job_info(self, final=False):
-        s = self.final_stats if final else self.stats()
-        return [s['type'], s['time_elapsed'], s['time_remaining'],
-                s['data_total'], s['data_processed'], s['data_remaining'],
-                s['memory_total'], s['memory_processed'],
-                s['memory_remaining'], s.get('disk_total', 0),
-                s.get('disk_processed', 0), s.get('disk_remaining', 0)]
+                               'domain %s has no paused post-copy '
+                               'migration to resume' % record.name)
+        if not sim_jobs.can_resume_postcopy(job.src, job.dst):
+            raise c.make_error(c.VIR_ERR_ARGUMENT_UNSUPPORTED,
+                               'resuming post-copy needs libvirt 8.5.0 and '
+                               'QEMU 3.0.0 on both hosts')
+        job.resume(dst, flags)
+        return job

@@ -9,6 +9,7 @@ interface of ``nova.sim.clock.VirtualClock`` (``now``, ``sleep``,
 * ``now()`` is the real monotonic time since the clock started, multiplied
   by ``factor`` (1 = real time, 10 = ten simulated seconds per second);
 * ``sleep(s)`` sleeps ``s / factor`` real seconds and never moves time;
+* waits for events and slots are plain threading ones (RealTimeWaits);
 * a background thread (``start()`` / ``stop()``) drives the registered
   tickers: every ``period`` real seconds it cuts the simulated time that
   passed into sub-steps of at most ``tick`` seconds and calls every ticker
@@ -23,6 +24,8 @@ import threading
 import time
 
 from oslo_log import log as logging
+
+from nova.sim import clock as sim_clock
 
 LOG = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ def check_factor(factor):
     return value
 
 
-class PacedClock(object):
+class PacedClock(sim_clock.RealTimeWaits):
     """Simulated seconds that pass with real time, ``factor`` times faster.
     """
 

@@ -37,3 +37,16 @@ class HostConfTestCase(test.NoDBTestCase):
         self.assertEqual(30, first.libvirt.live_migration_completion_timeout)
         self.assertEqual(800,
                          second.libvirt.live_migration_completion_timeout)
+
+    def test_default_group_options(self):
+        self.flags(max_concurrent_live_migrations=3)
+        self.assertEqual(
+            3, deployment.host_conf().max_concurrent_live_migrations)
+        conf = deployment.host_conf(
+            default_opts={'max_concurrent_live_migrations': 0})
+        self.assertEqual(0, conf.max_concurrent_live_migrations)
+        self.assertRaises(cfg.NoSuchOptError, deployment.host_conf,
+                          default_opts={'max_concurent': 1})
+        self.assertRaises(ValueError, deployment.host_conf,
+                          default_opts={'max_concurrent_live_migrations':
+                                        -1})

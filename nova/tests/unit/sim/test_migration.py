@@ -3,6 +3,7 @@ import math
 import ddt
 
 from nova.sim import libvirt
+from nova.sim import links
 from nova.sim import model
 from nova.tests.unit.sim import helpers
 
@@ -218,6 +219,80 @@ class PrecopyMigrationTestCase(helpers.SimTestCase):
             final = dom.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
             self.assertAlmostEqual(2 * 2048 / 1250.0 * 1000,
                                    final['time_elapsed'], delta=400)
+
+    def final_ms(self, dom):
+        return dom.jobStats(
+            libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)['time_elapsed']
+
+    def test_a_capped_migration_leaves_the_link_to_others(self):
+        capped, free = [self.make_domain(name=name, memory_gib=2)
+                        for name in ('capped', 'free')]
+        runs = [self.migrate(capped, params={'bandwidth': 250}),
+                self.migrate(free)]
+        for run in runs:
+            self.assertTrue(run.drive(60))
+        self.assertAlmostEqual(2048 / 250.0 * 1000, self.final_ms(capped),
+                               delta=300)
+        self.assertAlmostEqual(2048 / 1000.0 * 1000, self.final_ms(free),
+                               delta=300)
+
+    def test_a_host_nic_is_shared_by_its_migrations(self):
+        # Three migrations out of one host whose card carries 600 MiB/s,
+        # to three hosts over links of 1250 MiB/s: 200 MiB/s each.
+        self.src.nic_mbps = 600
+        doms = []
+        for index in range(3):
+            dest = 'sim://d%d/system' % index
+            self.network.add_host(dest)
+            dom = self.make_domain(name='vm%d' % index, memory_gib=1)
+            doms.append((dom, self.migrate(dom, dconnuri=dest)))
+        for _dom, run in doms:
+            self.assertTrue(run.drive(30))
+        for dom, _run in doms:
+            self.assertAlmostEqual(1024 / 200.0 * 1000, self.final_ms(dom),
+                                   delta=300)
+
+    def test_competing_traffic_takes_its_share(self):
+        self.network.set_link(self.src, self.dst, links.LinkProfile(
+            1000, competing=links.Competing(2000)))
+        dom = self.make_domain(memory_gib=2)
+        self.assertTrue(self.migrate(dom).drive(60))
+        self.assertAlmostEqual(2048 / 500.0 * 1000, self.final_ms(dom),
+                               delta=300)
+
+    def test_set_up_time_per_migration_from_the_link(self):
+        self.network.set_link(self.src, self.dst, links.LinkProfile(
+            1250, setup_time_s=2.0, setup_jitter=0.5, seed=11))
+        times = []
+        for name in ('a', 'b', 'c'):
+            dom = self.make_domain(name=name, memory_gib=1)
+            self.assertTrue(self.migrate(dom).drive(30))
+            times.append(self.final_ms(dom))
+        spread = [t - 1024 / 1.25 for t in times]
+        self.assertTrue(all(950 <= s <= 3100 for s in spread), spread)
+        self.assertEqual(3, len(set(times)))
+
+    def test_variable_link_is_deterministic(self):
+        def once():
+            network = libvirt.Network()
+            libvirt.set_network(network)
+            src = network.add_host(helpers.SRC_URI)
+            dst = network.add_host(helpers.DST_URI)
+            network.set_link(src, dst, links.LinkProfile(
+                500, jitter=0.2, dips=links.Dips(20, 5, 0.6),
+                flaky=links.Flaky(30, 3, max_s=10), seed=42))
+            conn = libvirt.open(helpers.SRC_URI)
+            dom = conn.defineXML(helpers.domain_xml('vm1', 4))
+            dom.create()
+            dom.simSetWorkload(model.Workload(4096, 256, 100))
+            run = helpers.MigrationRun(self, dom).start()
+            dom.migrateSetMaxDowntime(1000)
+            self.assertTrue(run.drive(300))
+            return (self.final_ms(dom),
+                    network.finished_jobs[0].model.guest_report())
+        self.assertEqual(once(), once())
+        plain_ms = 4096 / 500.0 * 1000
+        self.assertGreater(once()[0], plain_ms)
 
     def test_block_migration(self):
         dom = self.make_domain(model.Workload.idle(4096, disk_gb=10))

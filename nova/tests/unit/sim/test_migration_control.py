@@ -52,16 +52,17 @@ class PostcopyTestCase(helpers.SimTestCase):
                           libvirt.VIR_DOMAIN_RUNNING_MIGRATED],
                          self.dst_conn.lookupByName('vm1').state())
 
-    @ddt.data('drop', 'dest')
-    def test_failure_in_postcopy_loses_guest(self, fault):
+    def switched(self):
+        """A busy guest's migration, 10 s in, just switched to post-copy."""
         run = self.migrate(self.dom, flags=POSTCOPY_FLAGS)
         run.drive(10)
         self.dom.migrateStartPostCopy()
         run.drive(0.1)
-        if fault == 'drop':
-            self.network.drop_link(helpers.SRC_URI, helpers.DST_URI, 1)
-        else:
-            self.network.fail_host(helpers.DST_URI)
+        return run
+
+    def test_destination_failure_in_postcopy_loses_guest(self):
+        run = self.switched()
+        self.network.fail_host(helpers.DST_URI)
         self.assertTrue(run.drive(2))
         self.assertFalse(run.returned)
         self.assertEqual(libvirt.VIR_ERR_OPERATION_FAILED,
@@ -73,6 +74,89 @@ class PostcopyTestCase(helpers.SimTestCase):
         self.assertIsNone(self.dst.get_domain('vm1'))
         final = self.dom.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
         self.assertEqual(libvirt.VIR_DOMAIN_JOB_FAILED, final['type'])
+
+    def test_short_drop_in_postcopy_is_survived(self):
+        # It used to lose the guest at once.
+        run = self.switched()
+        self.network.drop_link(helpers.SRC_URI, helpers.DST_URI, 20)
+        self.assertFalse(run.drive(19))
+        self.assertTrue(run.drive(10))
+        self.assertTrue(run.returned)
+        self.assertEqual([libvirt.VIR_DOMAIN_RUNNING,
+                          libvirt.VIR_DOMAIN_RUNNING_MIGRATED],
+                         self.dst_conn.lookupByName('vm1').state())
+
+    def paused_postcopy(self):
+        run = self.switched()
+        self.network.drop_link(helpers.SRC_URI, helpers.DST_URI, 60)
+        self.assertTrue(run.drive(40))
+        return run
+
+    def test_long_drop_pauses_postcopy_until_resumed(self):
+        run = self.paused_postcopy()
+        self.assertFalse(run.returned)
+        self.assertEqual(libvirt.VIR_ERR_OPERATION_FAILED,
+                         run.error.get_error_code())
+        self.assertIn('VIR_MIGRATE_POSTCOPY_RESUME', str(run.error))
+        self.assertEqual([libvirt.VIR_DOMAIN_PAUSED,
+                          libvirt.VIR_DOMAIN_PAUSED_POSTCOPY_FAILED],
+                         self.dom.state())
+        dest = self.dst_conn.lookupByName('vm1')
+        self.assertEqual([libvirt.VIR_DOMAIN_RUNNING,
+                          libvirt.VIR_DOMAIN_RUNNING_POSTCOPY_FAILED],
+                         dest.state())
+        self.assertEqual({'type': 0}, self.dom.jobStats())
+        final = self.dom.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        self.assertEqual(libvirt.VIR_DOMAIN_JOB_FAILED, final['type'])
+        self.assertIn('keepalive', final['errmsg'])
+        self.assertLibvirtError(libvirt.VIR_ERR_OPERATION_INVALID,
+                                self.dom.resume)
+        # Resuming needs POSTCOPY too, and a link.
+        resume = POSTCOPY_FLAGS | libvirt.VIR_MIGRATE_POSTCOPY_RESUME
+        self.assertLibvirtError(
+            libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED, self.dom.migrateToURI3,
+            helpers.DST_URI, {},
+            helpers.BASE_FLAGS | libvirt.VIR_MIGRATE_POSTCOPY_RESUME)
+        exc = self.assertLibvirtError(libvirt.VIR_ERR_OPERATION_FAILED,
+                                      self.dom.migrateToURI3,
+                                      helpers.DST_URI, {}, resume)
+        self.assertIn('link is down', str(exc))
+        self.network.clock.sleep(30)
+        again = self.migrate(self.dom, flags=resume)
+        self.assertTrue(again.drive(30))
+        self.assertTrue(again.returned)
+        self.assertEqual([libvirt.VIR_DOMAIN_RUNNING,
+                          libvirt.VIR_DOMAIN_RUNNING_MIGRATED],
+                         dest.state())
+        self.assertEqual([], self.network.jobs)
+        report = self.network.finished_jobs[-1].model.guest_report()
+        # The guest stalled while no page could come.
+        self.assertGreater(report['stop_s'], 60)
+
+    def test_nothing_to_resume(self):
+        exc = self.assertLibvirtError(
+            libvirt.VIR_ERR_OPERATION_INVALID, self.dom.migrateToURI3,
+            helpers.DST_URI, {},
+            POSTCOPY_FLAGS | libvirt.VIR_MIGRATE_POSTCOPY_RESUME)
+        self.assertIn('no paused post-copy', str(exc))
+
+    def test_paused_postcopy_lost_when_destination_destroyed(self):
+        self.paused_postcopy()
+        self.dst_conn.lookupByName('vm1').destroy()
+        self.assertEqual([libvirt.VIR_DOMAIN_SHUTOFF,
+                          libvirt.VIR_DOMAIN_SHUTOFF_CRASHED],
+                         self.dom.state())
+        self.assertEqual([], self.network.jobs)
+        self.assertEqual(model.LOST, self.network.finished_jobs[-1].model.mode)
+
+    def test_old_libvirt_loses_guest_on_long_drop(self):
+        self.src.lib_version = 8004000
+        run = self.paused_postcopy()
+        self.assertIn('domain lost', str(run.error))
+        self.assertIn('cannot resume', str(run.error))
+        self.assertEqual([libvirt.VIR_DOMAIN_SHUTOFF,
+                          libvirt.VIR_DOMAIN_SHUTOFF_CRASHED],
+                         self.dom.state())
 
     def test_tunnelled_postcopy_refused(self):
         flags = POSTCOPY_FLAGS | libvirt.VIR_MIGRATE_TUNNELLED

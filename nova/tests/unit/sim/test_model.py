@@ -213,13 +213,73 @@ class PostcopyAndControlTestCase(base.BaseTestCase):
                                delta=0.1)
         self.assertGreater(mig.telemetry().memory_postcopy_requests, 0)
 
-    def test_outage_in_postcopy_loses_guest(self):
+    def test_short_outage_in_postcopy_stalls_the_guest(self):
+        # The model used to lose the guest at the first tick without a
+        # link; QEMU only stalls the vCPUs that touch a missing page.
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        run(mig, 5)
+        mig.start_postcopy()
+        stop = mig.stop_s
+        mig.link_bandwidth = 0
+        run(mig, 10)
+        self.assertEqual(model.POSTCOPY, mig.mode)
+        # The busy guest needs pages still on the source: it stalls.
+        self.assertAlmostEqual(10.0, mig.stop_s - stop, delta=0.06)
+        self.assertGreaterEqual(mig.blocktime_s, 10.0)
+        mig.link_bandwidth = 1250
+        run(mig, 10)
+        self.assertEqual(model.COMPLETED, mig.mode)
+
+    def test_long_outage_in_postcopy_pauses_it(self):
         mig = model.MigrationModel(busy(), postcopy_enabled=True)
         run(mig, 5)
         mig.start_postcopy()
         mig.link_bandwidth = 0
-        mig.step(0.05)
+        run(mig, 29)
+        self.assertEqual(model.POSTCOPY, mig.mode)
+        run(mig, 2)
+        self.assertEqual(model.POSTCOPY_PAUSED, mig.mode)
+        self.assertTrue(mig.in_postcopy)
+        self.assertFalse(mig.finished)
+        self.assertIn('keepalive', mig.reason)
+        self.assertRaises(model.InvalidState, mig.cancel)
+        # Resumed once the link is back, it completes.
+        mig.link_bandwidth = 1250
+        run(mig, 5)
+        self.assertEqual(model.POSTCOPY_PAUSED, mig.mode)
+        mig.resume_postcopy()
+        self.assertRaises(model.InvalidState, mig.resume_postcopy)
+        run(mig, 10)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        # Not resumed, it is lost.
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        run(mig, 5)
+        mig.start_postcopy()
+        mig.link_bandwidth = 0
+        run(mig, 31)
+        mig.fail('given up')
         self.assertEqual(model.LOST, mig.mode)
+
+    def test_postcopy_waits_for_the_link(self):
+        # Asked to switch while the link is down, QEMU cannot send the
+        # device state: the guest keeps running on the source.
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        run(mig, 5)
+        mig.link_bandwidth = 0
+        run(mig, 1)
+        mig.start_postcopy()
+        run(mig, 5)
+        self.assertEqual(model.PRECOPY, mig.mode)
+        mig.link_bandwidth = 1250
+        run(mig, 0.1)
+        self.assertEqual(model.POSTCOPY, mig.mode)
+        # ... and if the link never comes back, pre-copy fails safely.
+        mig = model.MigrationModel(busy(), postcopy_enabled=True)
+        run(mig, 5)
+        mig.link_bandwidth = 0
+        mig.start_postcopy()
+        run(mig, 40)
+        self.assertEqual(model.FAILED, mig.mode)
 
     def test_fail_and_cancel(self):
         mig = model.MigrationModel(busy())
@@ -262,6 +322,116 @@ class PostcopyAndControlTestCase(base.BaseTestCase):
         self.assertEqual(5 * 1024 * model.MiB, tel.disk_total)
         self.assertEqual(0, tel.disk_remaining)
         self.assertGreater(tel.disk_processed, tel.disk_total)
+
+
+class PostcopyFaultsTestCase(base.BaseTestCase):
+    """Item 3: first touches of missing pages cost the guest."""
+
+    def switched(self, **kwargs):
+        values = dict(ram_mb=8192, wws_mb=2048, dirty_rate_mbps=4096)
+        values.update(kwargs.pop('workload', {}))
+        mig = model.MigrationModel(model.Workload(**values),
+                                   postcopy_enabled=True, **kwargs)
+        run(mig, 5)
+        mig.start_postcopy()
+        return mig
+
+    def test_faults_slow_the_guest_and_count_as_requests(self):
+        mig = self.switched(vcpus=4)
+        speed, faults = mig.fault_slowdown(1250)
+        self.assertLess(speed, 0.5)
+        self.assertGreater(faults, 0)
+        run(mig, 20)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        report = mig.guest_report()
+        self.assertGreater(report['blocktime_s'], 0.5)
+        self.assertEqual(report['postcopy_requests'],
+                         mig.telemetry().memory_postcopy_requests)
+        self.assertGreater(report['postcopy_requests'], 1000)
+        # Never more requests than pages of the working set.
+        self.assertLessEqual(report['postcopy_requests'],
+                             2048 * model.PAGES_PER_MIB)
+
+    def test_fault_cost_grows_with_the_round_trip(self):
+        near = self.switched(rtt_s=0.0001)
+        far = self.switched(rtt_s=0.005)
+        self.assertGreater(near.fault_slowdown(1250)[0],
+                           far.fault_slowdown(1250)[0])
+        run(near, 30)
+        run(far, 30)
+        self.assertLess(near.blocktime_s, far.blocktime_s)
+
+    def test_more_vcpus_wait_in_parallel(self):
+        one = self.switched(vcpus=1).fault_slowdown(1250)[0]
+        eight = self.switched(vcpus=8).fault_slowdown(1250)[0]
+        self.assertLess(one, eight)
+
+    def test_queueing_when_requests_crowd_the_link(self):
+        # At 10 MiB/s a page takes 0.4 ms on the wire: the requests queue.
+        mig = self.switched(vcpus=64, rtt_s=0.0)
+        fast, _ = mig.fault_slowdown(100000)
+        slow, faults = mig.fault_slowdown(10)
+        self.assertLess(slow, fast)
+        # The link carries at most its bandwidth in requested pages.
+        self.assertLessEqual(faults / model.PAGES_PER_MIB, 10)
+
+    def test_idle_or_paused_guest_does_not_fault(self):
+        mig = self.switched(workload=dict(dirty_rate_mbps=0))
+        self.assertEqual((1.0, 0.0), mig.fault_slowdown(1250))
+        mig = self.switched()
+        mig.pause_guest()
+        self.assertEqual((1.0, 0.0), mig.fault_slowdown(1250))
+
+
+class WorkloadChangeTestCase(base.BaseTestCase):
+    """Item 1: dirty pages stay dirty until they are sent."""
+
+    def test_shrinking_working_set_keeps_dirty_pages(self):
+        # 4 GiB written at 2 GiB/s over 1000 MiB/s: after 12 s (first
+        # pass done) about 4 GiB are dirty again.  The guest then calms
+        # down to 64 MiB: the 4 GiB must still be sent.
+        mig = model.MigrationModel(model.Workload(8192, 4096, 2048),
+                                   bandwidth_mbps=1000)
+        run(mig, 12)
+        dirty = mig.remaining_mb
+        sent = mig.memory_processed
+        self.assertGreater(dirty, 3500)
+        mig.set_workload(model.Workload(8192, 64, 10))
+        self.assertAlmostEqual(dirty, mig.remaining_mb)
+        run(mig, 60)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        # Physically: every dirty page crosses the link once more.
+        self.assertGreaterEqual(mig.memory_processed, sent + dirty - 1)
+        self.assertGreaterEqual(mig.elapsed, 12 + (dirty - 300) / 1000.0)
+
+    def test_growing_working_set(self):
+        mig = model.MigrationModel(model.Workload(4096, 64, 10))
+        run(mig, 1)
+        mig.set_workload(model.Workload(4096, 1024, 2048))
+        run(mig, 5)
+        self.assertGreater(mig.remaining_mb, 500)
+
+
+class GuestReportTestCase(base.BaseTestCase):
+
+    def test_pause_counts_as_stop_not_downtime(self):
+        mig = model.MigrationModel(busy())
+        run(mig, 10)
+        mig.pause_guest()
+        run(mig, 5)
+        self.assertEqual(model.COMPLETED, mig.mode)
+        report = mig.guest_report()
+        self.assertGreater(report['stop_s'], mig.downtime_ms / 1000.0)
+        self.assertLess(mig.downtime_ms, 400)
+
+    def test_throttle_counts_vcpu_seconds(self):
+        mig = model.MigrationModel(busy(), auto_converge=True, vcpus=4)
+        run(mig, 120)
+        report = mig.guest_report()
+        self.assertGreater(report['throttled_vcpu_s'], 0)
+        self.assertLessEqual(report['throttled_vcpu_s'],
+                             0.99 * 4 * mig.elapsed)
+        self.assertEqual(0.0, report['blocktime_s'])
 
 
 class CalibratedPhysicsTestCase(base.BaseTestCase):
