@@ -4,6 +4,8 @@ Each message says what was wrong, why, and (where it helps) what to do.
 ``code`` is the HTTP status an API layer would answer with.
 """
 
+from nova import utils
+
 
 class NovaException(Exception):
     """Base of all typed errors; formats ``msg_fmt`` with the keywords."""
@@ -38,9 +40,20 @@ class InvalidInput(Invalid):
 
 
 class ValidationError(Invalid):
-    """A metadata key set on a flavor or an image breaks a rule."""
+    """A metadata key set on a flavor or an image breaks a rule.
 
-    msg_fmt = ('Invalid %(kind)s %(key)s=%(value)r: %(rule)s')
+    The key and the value are the user's: the message repeats them
+    shortened (``nova.utils.shorten``); ``kwargs`` keeps them whole.
+    """
+
+    msg_fmt = ('Invalid %(kind)s %(key)s=%(value)s: %(rule)s')
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message, **kwargs)
+        if message is None:
+            self.message = self.msg_fmt % dict(
+                kwargs, key=utils.shorten(kwargs.get('key')),
+                value=utils.short_repr(kwargs.get('value')))
 
 
 class InvalidExtraSpec(ValidationError):
@@ -53,6 +66,27 @@ class InvalidImageProperty(ValidationError):
     def __init__(self, key, value, rule):
         super().__init__(kind='image property', key=key, value=value,
                          rule=rule)
+
+
+class InvalidFlavorSize(Invalid):
+    """A flavor's vCPUs, memory or disk is out of the bounds a host can
+    hold (see nova.compute.api.FLAVOR_LIMITS).
+    """
+
+    msg_fmt = 'Invalid flavor %(name)s=%(value)s: %(rule)s'
+
+    def __init__(self, name, value, rule):
+        super().__init__(name=name, value=utils.short_repr(value),
+                         rule=rule)
+
+
+class OutputUnusable(Invalid):
+    """Where a command is asked to write its results cannot take them."""
+
+    msg_fmt = 'Cannot write the results to %(path)s: %(reason)s.'
+
+    def __init__(self, path, reason):
+        super().__init__(path=utils.shorten(path), reason=reason)
 
 
 class MigrationPolicyConflict(Invalid):
@@ -91,6 +125,32 @@ class PlacementAPIError(NovaException):
     msg_fmt = ('Placement answered %(method)s %(url)s with HTTP %(status)s: '
                '%(detail)s')
     code = 502
+
+
+class PlacementUnavailable(NovaException):
+    """Placement could not be reached or failed: no answer, or HTTP 5xx.
+
+    One error for a refused connection, a timeout ([placement] timeout)
+    and a server error, so that a caller handles "Placement is not
+    working" once; the message says which it was.
+    """
+
+    msg_fmt = ('Placement at %(endpoint)s is unavailable (%(method)s '
+               '%(url)s): %(reason)s. Check that the service runs and '
+               'answers, and the [placement] options.')
+    code = 503
+
+
+class PlacementNotEmpty(Invalid):
+    """A run needs a Placement that holds nothing yet."""
+
+    msg_fmt = ('Placement at %(endpoint)s already holds %(count)d resource '
+               'provider(s) (%(names)s): a run only uses a Placement that '
+               'holds no resource provider, and removes what it created '
+               'when it ends. Delete them (openstack resource provider '
+               'delete UUID) or point [placement] endpoint_override at an '
+               'empty Placement.')
+    code = 409
 
 
 class PlacementConflict(PlacementAPIError):
@@ -171,7 +231,10 @@ class DBSyncFailed(NovaException):
 class PmemNamespaceConfigInvalid(Invalid):
     """[libvirt] pmem_namespaces names something wrong."""
 
-    msg_fmt = ('Invalid [libvirt] pmem_namespaces %(value)r: %(reason)s')
+    msg_fmt = ('Invalid [libvirt] pmem_namespaces %(value)s: %(reason)s')
+
+    def __init__(self, value, reason):
+        super().__init__(value=utils.short_repr(value), reason=reason)
 
 
 class PmemCommandFailed(NovaException):

@@ -33,3 +33,27 @@ def parse_boolean(value):
     if lowered in FALSE_STRINGS:
         return False
     raise ValueError(BOOLEAN_RULE)
+
+
+#: How many characters of a value given by a user a message repeats.
+ECHO_LIMIT = 80
+
+
+def shorten(text, limit=ECHO_LIMIT):
+    """``text`` cut to about ``limit`` characters, saying how long it was.
+
+    Messages that repeat what a user typed (a key, a value, a file name)
+    pass it through here so that a megabyte of input gives a readable
+    line: ``'xxxx...' (1048576 characters)``.  Line breaks are written
+    as ``\\n`` so that the message stays on one line.
+    """
+    whole = str(text)
+    text = whole.replace('\r', '\\r').replace('\n', '\\n')
+    if len(text) <= limit:
+        return text
+    return '%s... (%d characters)' % (text[:limit], len(whole))
+
+
+def short_repr(value, limit=ECHO_LIMIT):
+    """``repr(value)``, shortened as :func:`shorten` does."""
+    return shorten(repr(value), limit)

@@ -18,25 +18,40 @@ error is printed on stderr).
 project's policy, reference policies of upstream Nova, oVirt and KubeVirt
 and an oracle, and writes report.json, report.md and charts (see
 nova.bench).  Exit status: 0, or 2 for an unknown policy or class.
+
+``serve`` puts a scenario's cloud behind the compute REST API until
+SIGINT or SIGTERM (see nova.scenario.serve).
+
+The commands print their output on stdout and nothing else there: logs
+go to stderr.  Every error is one line on stderr starting with
+``ERROR:`` (``--debug`` adds the traceback of an unexpected one): exit
+status 2 for input refused before anything starts (a command line, a
+configuration file, a scenario or an output directory that cannot be
+used), 1 for a failure while working.  SIGINT and SIGTERM stop ``run``
+and ``plan`` with one line and exit status 130 and 143 (``serve`` stops
+and exits 0).
 """
 
 import argparse
 import json
 import os
 import sys
+import traceback
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
-from nova.api.validation.extra_specs import validators
 from nova.bench import command as bench_command
 from nova.bench import matrix as bench_matrix
 from nova.cmd import demo_hosts
+from nova.compute import api as compute_api
 import nova.conf
 from nova import context as nova_context
 from nova import exception
 from nova import objects
 from nova.scheduler.client import placement
 from nova.scheduler import manager as scheduler_manager
+from nova.scenario import interrupt
 from nova.scenario import job as scenario_job
 from nova.scenario import progress as scenario_progress
 from nova.scenario import report as scenario_report
@@ -44,12 +59,16 @@ from nova.scenario import schema as scenario_schema
 from nova.scenario import serve as scenario_serve
 from nova.scheduler import utils as scheduler_utils
 from nova.sim import paced_clock
+from nova import utils
 from nova.virt.libvirt import flags
 from nova.virt import migration_policy
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
+EXIT_FAILED = 1
 EXIT_REFUSED = 2
+#: The longest error line printed; what a user typed is already shortened.
+ERROR_LINE_LIMIT = 2000
 QUIET_LOGGERS = ['nova=WARNING', 'oslo_service=WARNING', 'placement=WARNING',
                  'alembic=WARNING',
                  'oslo_policy=WARNING', 'keystoneauth=WARNING',
@@ -62,9 +81,21 @@ def _key_values(pairs, option):
         key, sep, value = pair.partition('=')
         if not sep or not key:
             raise exception.InvalidInput(
-                reason='%s takes KEY=VALUE, got %r' % (option, pair))
+                reason='%s takes KEY=VALUE, got %s' % (
+                    option, utils.short_repr(pair)))
         result[key] = value
     return result
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one ``ERROR:`` line, not a
+    usage block; it still exits with status 2 (SystemExit).
+    """
+
+    def error(self, message):
+        _error('%s: %s (see %s --help)' % (self.prog, message, self.prog),
+               EXIT_REFUSED)
+        sys.exit(EXIT_REFUSED)
 
 
 def _port(text):
@@ -87,7 +118,7 @@ def _speed(text):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog='nova-live-migration',
         description='Inspect the live-migration control plane.')
     parser.add_argument('--config-file', action='append', default=[],
@@ -178,20 +209,31 @@ def _setup(args):
     CONF(argv, project='nova', default_config_files=[])
     if args.debug:
         CONF.set_override('debug', True)
+    if not CONF.log_file:
+        # oslo.log writes to stdout when it has neither a log file nor
+        # use_stderr; stdout carries the command's output only.
+        CONF.set_override('use_stderr', True)
     logging.setup(CONF, 'nova')
     objects.register_all()
 
 
 def plan(args):
-    """Compute the plan; returns a dict (see doc/source/cli)."""
+    """Compute the plan; returns a dict (see doc/source/cli).
+
+    The flavor and image go through the checks a create makes
+    (``nova.compute.api.API.validate_boot_request``): what a create
+    refuses, ``plan`` refuses.
+    """
     specs = _key_values(args.flavor_spec, '--flavor-spec')
     props = _key_values(args.image_prop, '--image-prop')
-    validators.validate_extra_specs(specs)
-    validators.validate_image_properties(props)
-    flavor = objects.Flavor(flavorid='plan', name='plan', vcpus=args.vcpus,
-                            memory_mb=args.memory_mb, root_gb=args.disk_gb,
-                            extra_specs=specs)
-    image_meta = objects.ImageMeta.from_dict({'properties': props})
+    sizes = {'vcpus': args.vcpus, 'memory_mb': args.memory_mb,
+             'root_gb': args.disk_gb}
+    # Before the Flavor object, which refuses a negative size untyped.
+    compute_api.API.validate_flavor_sizes(sizes)
+    flavor = objects.Flavor(flavorid='plan', name='plan', extra_specs=specs,
+                            **sizes)
+    image_meta = compute_api.API.validate_boot_request(
+        flavor, {'properties': props})
     permit_pc = (args.permit_post_copy or
                  CONF.libvirt.live_migration_permit_post_copy)
     permit_ac = (args.permit_auto_converge or
@@ -265,7 +307,7 @@ def _load_scenario(path):
     try:
         return scenario_schema.load(path)[1]
     except scenario_schema.ScenarioError as exc:
-        print('ERROR: scenario %s' % exc, file=sys.stderr)
+        _error('scenario %s' % exc, EXIT_REFUSED)
         return None
 
 
@@ -274,13 +316,28 @@ def run(args):
     scenario = _load_scenario(args.scenario)
     if scenario is None:
         return EXIT_REFUSED
+    output = scenario_job.Output(args.output)
+    output.prepare()
     stream = sys.stdout if args.format == 'text' else sys.stderr
     display = scenario_progress.Display(stream)
-    scenario_job.prepare_database()
-    ctxt = nova_context.get_admin_context()
-    with placement.report_client(CONF) as client:
-        report = scenario_job.execute(scenario, ctxt, client, display,
-                                      os.path.abspath(args.output))
+    try:
+        scenario_job.prepare_database()
+        ctxt = nova_context.get_admin_context()
+        with placement.report_client(CONF) as client:
+            report = scenario_job.execute(scenario, ctxt, client, display,
+                                          output)
+    except Exception:
+        if interrupt.received() is None:
+            raise
+        # A second signal stopped the run at once, wherever it was; what
+        # broke on the way out is a consequence, not the news.
+        LOG.debug('The interrupted run ended with', exc_info=True)
+        return _stopped(interrupt.Interrupted(interrupt.received()), output)
+    except interrupt.Interrupted as exc:
+        return _stopped(exc, output)
+    finally:
+        # A run that wrote nothing leaves no directory it made behind.
+        output.discard()
     if args.format == 'json':
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
@@ -288,12 +345,17 @@ def run(args):
     return scenario_job.exit_status(report)
 
 
+def _stopped(exc, output):
+    return _error('%s: the run stopped; %s' % (
+        exc, 'the results are in %s' % output.path if output.written
+        else 'no results were written'), exc.exit_status)
+
+
 def bench(args):
     """The ``bench`` command; returns the exit status."""
     if args.jobs < 0 or args.jobs > 256:
-        print('ERROR: --jobs must be from 1 to 256 (0: one per CPU), not '
-              '%d' % args.jobs, file=sys.stderr)
-        return EXIT_REFUSED
+        return _error('--jobs must be from 1 to 256 (0: one per CPU), not '
+                      '%d' % args.jobs, EXIT_REFUSED)
     return bench_command.main(args)
 
 
@@ -305,42 +367,66 @@ def serve(args):
     return scenario_serve.serve(args, scenario)
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
-    _setup(args)
-    if args.command == 'bench':
-        return bench(args)
-    if args.command == 'serve':
-        try:
-            return serve(args)
-        except (exception.NovaException, OSError) as exc:
-            print('ERROR: %s' % exc, file=sys.stderr)
-            return 1
-    if args.command == 'run':
-        try:
-            return run(args)
-        except exception.NovaException as exc:
-            print('ERROR: %s' % exc, file=sys.stderr)
-            return 1
-        except (OSError, RuntimeError) as exc:
-            # A host or a file the run needed was not usable.
-            LOG.debug('The run failed', exc_info=True)
-            print('ERROR: the run could not go on: %s: %s' % (
-                type(exc).__name__, exc), file=sys.stderr)
-            return 1
-    try:
-        result = plan(args)
-    except exception.Invalid as exc:
-        print('ERROR: %s' % exc, file=sys.stderr)
-        return EXIT_REFUSED
-    except exception.NovaException as exc:
-        print('ERROR: %s' % exc, file=sys.stderr)
-        return 1
+def plan_command(args):
+    """The ``plan`` command; returns the exit status."""
+    result = plan(args)
     if args.format == 'json':
         print(json.dumps(result, indent=2, sort_keys=True))
     else:
         print(format_text(result))
     return 0
+
+
+COMMANDS = {'run': run, 'serve': serve, 'bench': bench,
+            'plan': plan_command}
+
+
+def _error(message, status):
+    """Print ``ERROR: message`` as one line on stderr; returns ``status``."""
+    line = ' '.join(str(message).split())
+    print('ERROR: %s' % utils.shorten(line, ERROR_LINE_LIMIT),
+          file=sys.stderr)
+    return status
+
+
+def _command(args):
+    """Run the command; every way it can end is an exit status."""
+    try:
+        _setup(args)
+        status = COMMANDS[args.command](args)
+        interrupt.raise_pending()
+        return status
+    except interrupt.Interrupted as exc:
+        return _error('%s: stopped' % exc, exc.exit_status)
+    except (cfg.Error, exception.Invalid) as exc:
+        # A configuration file or an input refused before anything ran.
+        return _error(exc, EXIT_REFUSED)
+    except exception.NovaException as exc:
+        return _error(exc, EXIT_FAILED)
+    except (OSError, RuntimeError) as exc:
+        # A host or a file the command needed was not usable.
+        LOG.debug('The command failed', exc_info=True)
+        return _error('the %s could not go on: %s: %s' % (
+            args.command, type(exc).__name__, exc), EXIT_FAILED)
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
+        return _error('unexpected %s in %s: %s%s' % (
+            type(exc).__name__, args.command, exc,
+            '' if args.debug else ' (--debug shows where)'), EXIT_FAILED)
+
+
+def main(argv=None):
+    """Run ``nova-live-migration``; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code  # --help (0), or a refused command line (2)
+    interrupt.install()
+    try:
+        return _command(args)
+    finally:
+        interrupt.uninstall()
 
 
 if __name__ == '__main__':

@@ -4,10 +4,13 @@
 connection`` to VERSION (default: the newest revision) and prints the
 revision it is at; ``nova-manage db version`` prints that revision (or
 ``None`` for a database never synced).  Both take ``--config-file``.
-Exit status: 0 on success, 1 when the database, its URL or the version is
-unusable (one line on stderr says why).
+Exit status: 0 on success, 2 when the command line, a configuration file
+or the version is refused before the database is touched, 1 when the
+database or its URL is unusable.  Every error is one line on stderr.
 """
 
+import contextlib
+import io
 import logging
 import sys
 
@@ -16,12 +19,16 @@ from oslo_config import cfg
 import nova.conf
 from nova.db import migration
 from nova import exception
+from nova import utils
 
 CONF = nova.conf.CONF
+EXIT_FAILED = 1
+EXIT_REFUSED = 2
 
 
 def db_sync(version):
     url = CONF.database.connection
+    version = migration.check_version(version)
     revision = migration.db_sync(url, version)
     suffix = ' (head)' if revision == migration.head_revision() else ''
     print('Database at %s is at revision %s%s' % (
@@ -76,17 +83,48 @@ def _globals_first(argv):
     return moved + rest
 
 
+class UsageError(Exception):
+    """A command line argparse refused; the message is argparse's."""
+
+
+def _parse(argv):
+    """Parse the command line; UsageError in one line if argparse
+    refuses it (its usage block is not repeated).
+    """
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            CONF(_globals_first(argv), project='nova', prog='nova-manage')
+    except SystemExit as exc:
+        if exc.code in (0, None):
+            raise  # --help, printed on stdout
+        lines = [line for line in captured.getvalue().splitlines()
+                 if line.strip()]
+        message = lines[-1] if lines else 'the command line is incomplete'
+        raise UsageError('%s (see nova-manage --help)' % message.replace(
+            ': error: ', ': ', 1))
+
+
+def _error(message, status):
+    line = ' '.join(str(message).split())
+    print('ERROR: %s' % utils.shorten(line, 2000), file=sys.stderr)
+    return status
+
+
 def _run(argv):
     try:
-        CONF(_globals_first(argv), project='nova', prog='nova-manage')
+        _parse(argv)
+    except UsageError as exc:
+        return _error(exc, EXIT_REFUSED)
     except (cfg.Error, OSError) as exc:
-        print('ERROR: %s' % exc, file=sys.stderr)
-        return 1
+        # A configuration file missing, unreadable or malformed.
+        return _error(exc, EXIT_REFUSED)
     try:
         CONF.category.run()
+    except (exception.Invalid, cfg.Error) as exc:
+        return _error(exc, EXIT_REFUSED)
     except exception.NovaException as exc:
-        print('ERROR: %s' % exc, file=sys.stderr)
-        return 1
+        return _error(exc, EXIT_FAILED)
     return 0
 
 

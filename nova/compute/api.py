@@ -21,6 +21,7 @@ from nova import exception
 from nova import objects
 from nova.objects import fields
 from nova import rpc
+from nova.virt import hardware
 from nova.virt import migration_policy
 
 LOG = logging.getLogger(__name__)
@@ -31,6 +32,22 @@ EVACUABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.STOPPED,
                     fields.VMState.ERROR)
 DELETABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED,
                     fields.VMState.STOPPED, fields.VMState.ERROR)
+
+#: The largest guest a request may ask for, and so the largest simulated
+#: host: 4096 vCPUs (what KVM and libvirt take for one guest), 16 TiB of
+#: memory and 1 PiB of disk.  Placement stores each amount as a 32-bit
+#: integer (at most 2147483647); these leave room for many instances.
+MAX_VCPUS = 4096
+MAX_MEMORY_MB = 16 * 1024 * 1024
+MAX_DISK_GB = 1024 * 1024
+#: (field, smallest, largest, what it is) of every size a flavor has.
+FLAVOR_LIMITS = (
+    ('vcpus', 1, MAX_VCPUS, 'vCPUs'),
+    ('memory_mb', 1, MAX_MEMORY_MB, 'memory in MiB'),
+    ('root_gb', 0, MAX_DISK_GB, 'root disk in GiB'),
+    ('ephemeral_gb', 0, MAX_DISK_GB, 'ephemeral disk in GiB'),
+    ('swap', 0, MAX_MEMORY_MB, 'swap in MiB'),
+)
 
 
 class API(object):
@@ -44,15 +61,39 @@ class API(object):
         self._background_lock = threading.Lock()
 
     @staticmethod
+    def validate_flavor_sizes(sizes):
+        """Check ``{field: value}`` against FLAVOR_LIMITS.
+
+        Works on plain values, so that a command can check what a user
+        typed before a Flavor object (which refuses negative numbers with
+        a bare ValueError) is built.  Raises InvalidFlavorSize.
+        """
+        for name, low, high, what in FLAVOR_LIMITS:
+            if name not in sizes:
+                continue
+            value = sizes[name]
+            if (isinstance(value, bool) or not isinstance(value, int) or
+                    not low <= value <= high):
+                raise exception.InvalidFlavorSize(
+                    name, value, 'the %s must be an integer from %d to %d'
+                    % (what, low, high))
+
+    @staticmethod
     def validate_boot_request(flavor, image):
         """Check a flavor and an image dict before anything is created.
 
         Returns the ImageMeta.  Raises a typed Invalid error naming the key,
-        the value and the rule for a bad extra spec or image property, a
-        flavor/image disagreement, or auto-converge and post-copy both
-        requested.
+        the value and the rule for a size out of FLAVOR_LIMITS, a bad extra
+        spec or image property, a guest NUMA topology the flavor cannot
+        have (``hw:numa_nodes`` above its vCPUs), a flavor/image
+        disagreement, or auto-converge and post-copy both requested.
+        ``nova-live-migration plan`` calls this too: it refuses what a
+        create refuses.
         """
+        API.validate_flavor_sizes({name: getattr(flavor, name)
+                                   for name, *_rest in FLAVOR_LIMITS})
         validators.validate_extra_specs(flavor.extra_specs)
+        hardware.numa_topology_from_flavor(flavor)
         validators.validate_image_properties((image or {}).get('properties'))
         image_meta = objects.ImageMeta.from_dict(image)
         migration_policy.requested_features(flavor, image_meta)

@@ -13,6 +13,7 @@ live_migration_opts = [
         'live_migration_downtime',
         default=500,
         min=100,
+        max=60000,
         help="""
 Maximum permitted downtime, in milliseconds, for the switch-over of a live
 migration.
@@ -20,12 +21,13 @@ migration.
 The monitor raises the downtime QEMU may use in steps up to this value (see
 ``live_migration_downtime_steps`` and ``live_migration_downtime_delay``).
 A value below 100 ms is refused at start-up because it rarely lets a busy
-guest converge.
+guest converge; one above 60000 ms (a minute) is refused too.
 """),
     cfg.IntOpt(
         'live_migration_downtime_steps',
         default=10,
         min=3,
+        max=1000,
         help="""
 Number of incremental steps used to reach ``live_migration_downtime``.
 
@@ -36,6 +38,7 @@ last the full ``live_migration_downtime``.
         'live_migration_downtime_delay',
         default=75,
         min=3,
+        max=3600,
         help="""
 Time to wait, in seconds per GiB of data to transfer, between two downtime
 steps.
@@ -48,6 +51,7 @@ a 4 GiB guest the downtime rises every 300 seconds.
         'live_migration_completion_timeout',
         default=800,
         min=0,
+        max=86400,
         mutable=True,
         help="""
 Time, in seconds per GiB of data to transfer, after which a live migration
@@ -107,6 +111,7 @@ An instance's own ``true`` or ``false`` always wins over this option.
         'live_migration_bandwidth',
         default=0,
         min=0,
+        max=1048576,
         help="""
 Maximum bandwidth, in MiB/s, a live migration may use.
 
@@ -215,6 +220,7 @@ monitor_opts = [
         'live_migration_progress_timeout',
         default=0,
         min=0,
+        max=86400,
         mutable=True,
         help="""
 Seconds a live migration may go without progress before it is aborted.
@@ -234,6 +240,7 @@ The timeout is not applied once the migration runs in post-copy mode.
         'live_migration_status_save_interval',
         default=5,
         min=1,
+        max=3600,
         help="""
 Minimum seconds between two saves of a running migration's progress (status,
 memory and disk bytes processed and remaining) to its Migration record.

@@ -1,6 +1,9 @@
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
+#: Seconds a request to Placement may take before it fails.
+DEFAULT_TIMEOUT = 30
+
 placement_group = cfg.OptGroup(
     'placement',
     title='Placement service options',
@@ -48,10 +51,32 @@ treats the token ``admin`` as an administrator.
 ]
 
 
+def session_opts():
+    """keystoneauth's session options, with a bounded ``timeout``.
+
+    keystoneauth leaves ``timeout`` unset (wait for ever); a Placement that
+    accepts a connection and never answers would then hang every command.
+    The same limit applies without Keystone (``endpoint_override`` alone).
+    """
+    opts = []
+    for opt in ks_loading.get_session_conf_options():
+        if opt.dest == 'timeout':
+            opt = cfg.FloatOpt(
+                'timeout', default=DEFAULT_TIMEOUT, min=0.1, max=3600,
+                help="""
+Seconds to wait for Placement to answer one request, with Keystone and with
+``endpoint_override`` alone. A Placement that does not answer in time, that
+refuses the connection or that answers with a server error (HTTP 5xx) makes
+the operation fail with one error saying so.
+""")
+        opts.append(opt)
+    return opts
+
+
 def register_opts(conf):
     conf.register_group(placement_group)
     conf.register_opts(placement_opts, group=placement_group)
-    ks_loading.register_session_conf_options(conf, placement_group.name)
+    conf.register_opts(session_opts(), group=placement_group)
     ks_loading.register_auth_conf_options(conf, placement_group.name)
     ks_loading.register_adapter_conf_options(
         conf, placement_group.name, include_deprecated=False)
@@ -61,7 +86,7 @@ def list_opts():
     return {
         placement_group: (
             placement_opts
-            + ks_loading.get_session_conf_options()
+            + session_opts()
             + ks_loading.get_auth_common_conf_options()
             + ks_loading.get_adapter_conf_options(include_deprecated=False)
         )

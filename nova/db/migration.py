@@ -13,6 +13,7 @@ A developer adding a revision can let alembic write it from the models::
 """
 
 import os
+import re
 
 from alembic import command
 from alembic import config as alembic_config_mod
@@ -25,6 +26,7 @@ import sqlalchemy as sa
 
 import nova.conf
 from nova import exception
+from nova import utils
 
 CONF = nova.conf.CONF
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -60,6 +62,29 @@ def head_revision():
     """The id of the newest revision in the package."""
     return alembic_script.ScriptDirectory.from_config(
         alembic_config()).get_current_head()
+
+
+def check_version(version):
+    """``version`` if it names a revision of the package; InvalidInput
+    otherwise (before any database is touched).
+
+    ``head`` and a revision id, or a unique prefix of one, name a
+    revision; anything else (an empty string, ``base``, a relative step)
+    does not.
+    """
+    if version == 'head':
+        return version
+    rule = ("VERSION is 'head' or a revision id (or a unique prefix of one)"
+            "; got %s" % utils.short_repr(version))
+    if not isinstance(version, str) or not re.fullmatch(r'[0-9a-f]{1,40}',
+                                                        version):
+        raise exception.InvalidInput(reason=rule)
+    try:
+        alembic_script.ScriptDirectory.from_config(
+            alembic_config()).get_revision(version)
+    except alembic_util.CommandError as exc:
+        raise exception.InvalidInput(reason='%s: %s' % (rule, exc))
+    return version
 
 
 def upgrade(connection, version='head'):

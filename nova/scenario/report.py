@@ -2,7 +2,10 @@
 
 import json
 import os
+import shutil
+import tempfile
 
+from nova.scenario import interrupt
 from nova.scenario import timeline
 
 _ACTION_WORDS = {
@@ -13,6 +16,8 @@ _ACTION_WORDS = {
     'force-complete-refused': 'force-complete refused',
     'abort-requested': 'abort requested',
     'abort-refused': 'abort refused',
+    'time-limit': 'time limit',
+    'interrupted': 'interrupted',
     'fault:network-drop': 'network drop',
     'fault:destination-failure': 'destination failed',
 }
@@ -87,18 +92,26 @@ def check_expectations(report):
     return unmet
 
 
-def write_timelines(report, output_dir):
-    """One PNG per live migration that ran; paths are put in the report."""
+def write_timelines(report, output_dir, where=None):
+    """One PNG per live migration that ran, written in ``output_dir``.
+
+    The report records each at ``where`` (default ``output_dir``): the
+    directory the files end up in.  Returns the file names.
+    """
+    names = []
     for op in report['operations']:
         if op['kind'] != 'live-migration' or not op['samples']:
             continue
         name = 'step%02d-%s.png' % (op['step'], op['instance'])
-        op['timeline'] = timeline.write_png(
+        timeline.write_png(
             os.path.join(output_dir, name),
             'step %d: %s %s -> %s (%s, %s)' % (
                 op['step'], op['instance'], op['source'], op['dest'],
                 op['policy'], op['result']),
             op['samples'], op['actions'], clock=report['clock'])
+        op['timeline'] = os.path.join(where or output_dir, name)
+        names.append(name)
+    return names
 
 
 def write_json(report, path):
@@ -106,6 +119,30 @@ def write_json(report, path):
         json.dump(report, handle, indent=2, sort_keys=True)
         handle.write('\n')
     return path
+
+
+def write_outputs(report, output_dir, results_name, committed=None):
+    """The timelines and ``results_name`` in ``output_dir``, all or none.
+
+    Everything is written in a hidden directory inside ``output_dir``
+    first, then renamed into place (results last) with SIGINT and SIGTERM
+    held back, so that an interrupted run leaves either every file of
+    this run or none; the hidden directory is removed in every case.
+    ``committed()`` is called once every file is in place, before a
+    signal held back is raised.
+    """
+    staging = tempfile.mkdtemp(prefix='.incoming-', dir=output_dir)
+    try:
+        names = write_timelines(report, staging, where=output_dir)
+        write_json(report, os.path.join(staging, results_name))
+        with interrupt.deferred():
+            for name in names + [results_name]:
+                os.replace(os.path.join(staging, name),
+                           os.path.join(output_dir, name))
+            if committed is not None:
+                committed()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def text(report):
@@ -138,6 +175,9 @@ def text(report):
     problems = report['audit']['problems']
     lines.append('  clean' if not problems else '\n'.join(
         '  PROBLEM: ' + p for p in problems))
+    cleanup = report.get('placement_cleanup') or {}
+    for problem in cleanup.get('problems') or []:
+        lines += ['', 'PROBLEM: ' + problem]
     if report.get('output'):
         lines += ['', 'Results written to %s' % report['output']]
     return '\n'.join(lines)

@@ -17,6 +17,8 @@ from nova import exception
 from nova import objects
 from nova.objects import fields
 from nova.scenario import cloud as scenario_cloud
+from nova.scenario import interrupt
+from nova.scenario import schema as scenario_schema
 from nova.scenario import timers as scenario_timers
 from nova.sim import model
 
@@ -119,11 +121,13 @@ class Runner(object):
         self.start = self.clock.now()
         try:
             for name, spec in (self.scenario.get('instances') or {}).items():
+                interrupt.raise_pending()
                 self._boot(name, spec)
                 self.cloud.deployment.audit()
             for index, step in enumerate(self.scenario.get('steps') or []):
                 if 'at' in step:
-                    self.timers.wait_until(self.start + step['at'])
+                    self._wait_until(self.start + step['at'])
+                interrupt.raise_pending()
                 self._step(index, step)
                 self.cloud.deployment.audit()
             problems = audit.check(self.ctxt, self.cloud.deployment,
@@ -139,6 +143,14 @@ class Runner(object):
             'operations': self.operations,
             'audit': {'clean': not problems, 'problems': problems},
         }
+
+    def _wait_until(self, when):
+        """Let the clock run until ``when``, a second at a time so that a
+        signal stops the wait.
+        """
+        while when - self.clock.now() > 1e-9:
+            interrupt.raise_pending()
+            self.timers.wait_until(min(when, self.clock.now() + 1.0))
 
     # -- booting ----------------------------------------------------------
 
@@ -207,7 +219,7 @@ class Runner(object):
             self.cloud.restore_host(step['host_up'])
             self.display.note('host %s is up again' % step['host_up'])
         elif 'wait' in step:
-            self.timers.wait_until(self.clock.now() + step['wait'])
+            self._wait_until(self.clock.now() + step['wait'])
         elif 'group' in step:
             self._group(index, step['group'])
 
@@ -332,6 +344,24 @@ class Runner(object):
             handles.append(self.timers.at(
                 start + step['abort_after'],
                 lambda: request('abort', self.api.live_migrate_abort)))
+        limit = self.scenario.get('migration_time_limit',
+                                  scenario_schema.DEFAULT_MIGRATION_TIME_LIMIT)
+        stop = []
+
+        def stop_migration(action, reason):
+            # Whatever the hosts' [libvirt] timeouts say, the run ends: the
+            # migration is aborted and rolled back the normal way (refused
+            # in post-copy, which ends by itself).
+            if not stop:
+                stop.append(action)
+                event(action, reason)
+                request('abort', self.api.live_migrate_abort)
+        handles.append(self.timers.at(start + limit, lambda: stop_migration(
+            'time-limit', 'still migrating after the scenario\'s '
+            'migration_time_limit of %s s' % limit)))
+        handles.append(self.timers.every(PROGRESS_INTERVAL, lambda: (
+            interrupt.pending() and stop_migration(
+                'interrupted', 'interrupted: aborting the migration'))))
         for fault in step.get('faults') or []:
             self._schedule_fault(op, fault, start, handles, hooks, event)
 

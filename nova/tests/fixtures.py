@@ -47,6 +47,61 @@ class PlacementFixture(fixtures.Fixture):
                 for p in self.client.get_providers()}
 
 
+class PlacementOverHTTP(fixtures.Fixture):
+    """The real Placement service served over HTTP on 127.0.0.1.
+
+    A fresh in-memory database per use; ``endpoint`` is its URL and
+    ``client`` a SchedulerReportClient on it, for a test to look at what
+    another process (a command under test) left there.
+    """
+
+    def setUp(self):
+        super().setUp()
+        import socketserver
+        import threading
+        from wsgiref import simple_server
+
+        class Server(socketserver.ThreadingMixIn, simple_server.WSGIServer):
+            daemon_threads = True
+
+        class QuietHandler(simple_server.WSGIRequestHandler):
+            def log_message(self, *args):
+                """Keep the test output free of access-log lines."""
+
+        fx = self.useFixture(placement_fx.PlacementFixture(
+            use_intercept=False))
+        # One request at a time: the test database is one in-memory SQLite
+        # connection (see placement.SerializedApp).
+        app = placement.SerializedApp(deploy.loadapp(fx.conf_fixture.conf))
+        server = simple_server.make_server(
+            '127.0.0.1', 0, app, server_class=Server,
+            handler_class=QuietHandler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        self.endpoint = 'http://127.0.0.1:%d' % server.server_port
+        self.client = report.SchedulerReportClient(
+            placement.noauth_adapter(self.endpoint, timeout=30))
+
+
+class SilentSocket(fixtures.Fixture):
+    """A TCP port on 127.0.0.1 that accepts connections and never answers
+    (the kernel completes the handshake; nobody reads).
+    """
+
+    def setUp(self):
+        super().setUp()
+        import socket
+
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(self.socket.close)
+        self.socket.bind(('127.0.0.1', 0))
+        self.socket.listen(16)
+        self.endpoint = 'http://127.0.0.1:%d' % self.socket.getsockname()[1]
+
+
 class SimLibvirtFixture(fixtures.Fixture):
     """A fresh simulated data centre, with a virtual clock, per test."""
 

@@ -27,9 +27,13 @@ SERVICE_TYPE = 'placement'
 _EMBEDDED_APP = {}
 
 
-def noauth_adapter(endpoint, token='admin'):
-    """Adapter for a Placement that runs with auth_strategy=noauth2."""
-    session = ks_session.Session(auth=None,
+def noauth_adapter(endpoint, token='admin', timeout=None):
+    """Adapter for a Placement that runs with auth_strategy=noauth2.
+
+    ``timeout`` (seconds, None for none) bounds every request, as
+    ``[placement] timeout`` does on the Keystone path.
+    """
+    session = ks_session.Session(auth=None, timeout=timeout,
                                  additional_headers={'x-auth-token': token})
     return ks_adapter.Adapter(session, service_type=SERVICE_TYPE,
                               endpoint_override=endpoint, raise_exc=False)
@@ -145,11 +149,13 @@ def report_client(conf):
         with embedded_placement(conf.placement.embedded_connection) as url:
             LOG.debug('Using embedded Placement at %s', url)
             yield report.SchedulerReportClient(
-                noauth_adapter(url), conflict_retries=retries)
+                noauth_adapter(url, timeout=conf.placement.timeout),
+                conflict_retries=retries)
         return
     if conf.placement.auth_type:
         adapter = _keystone_adapter(conf)
     else:
         adapter = noauth_adapter(conf.placement.endpoint_override,
-                                 conf.placement.noauth_token)
+                                 conf.placement.noauth_token,
+                                 timeout=conf.placement.timeout)
     yield report.SchedulerReportClient(adapter, conflict_retries=retries)

@@ -4,15 +4,22 @@ Works on any keystoneauth1 Adapter pointed at Placement (the embedded one
 or a remote service).  Writes that race on a generation (HTTP 409
 ``placement.concurrent_update``) are retried after re-reading the current
 state, ``conflict_retries`` times at most.
+
+A Placement that cannot be reached (connection refused, no answer within
+``[placement] timeout``) or that fails (HTTP 5xx) raises
+:class:`nova.exception.PlacementUnavailable`, whatever the call.
 """
 
+import re
 import urllib.parse
 
+from keystoneauth1 import exceptions as ks_exc
 import os_resource_classes as orc
 from oslo_log import log as logging
 
 from nova import exception
 from nova.scheduler import utils as scheduler_utils
+from nova import utils
 
 LOG = logging.getLogger(__name__)
 
@@ -34,6 +41,21 @@ def _error_of(resp):
         return None, (resp.text or '').strip()[:500]
 
 
+def _connection_reason(exc, timeout):
+    """A short reason for a keystoneauth connection error."""
+    if isinstance(exc, ks_exc.ConnectTimeout):
+        if timeout is None:
+            return 'no answer in time'
+        return 'no answer within %g s ([placement] timeout)' % timeout
+    # The socket's own words ("[Errno 111] Connection refused") say more
+    # than the layers of wrapping around them.
+    errno = re.search(r'\[Errno -?\d+\][^\'"()]*', str(exc))
+    if errno:
+        return 'cannot connect: %s' % errno.group(0).strip()
+    return '%s: %s' % (type(exc).__name__, utils.shorten(
+        str(exc).splitlines()[0] if str(exc) else '', 200))
+
+
 class SchedulerReportClient(object):
 
     def __init__(self, adapter, conflict_retries=4):
@@ -42,11 +64,39 @@ class SchedulerReportClient(object):
 
     # -- HTTP -------------------------------------------------------------
 
+    @property
+    def endpoint(self):
+        """Where Placement is, for messages."""
+        return (getattr(self._adapter, 'endpoint_override', None) or
+                'the service catalog\'s placement endpoint')
+
+    def _request(self, method, url, **kwargs):
+        """One HTTP request; PlacementUnavailable when nothing usable
+        comes back (no connection, a timeout, HTTP 5xx).
+        """
+        kwargs.setdefault('microversion', MICROVERSION)
+        try:
+            resp = self._adapter.request(url, method, **kwargs)
+        except ks_exc.ConnectionError as exc:
+            reason = _connection_reason(
+                exc, getattr(self._adapter.session, 'timeout', None))
+        except ks_exc.ClientException as exc:
+            # Keystone could not authenticate us or find the endpoint.
+            reason = '%s: %s' % (type(exc).__name__, utils.shorten(exc, 200))
+        else:
+            if resp.status_code < 500:
+                return resp
+            reason = 'HTTP %d: %s' % (resp.status_code, utils.shorten(
+                _error_of(resp)[1] or resp.reason, 200))
+        raise exception.PlacementUnavailable(
+            endpoint=self.endpoint, method=method, url=url.split('?')[0],
+            reason=reason)
+
     def _call(self, method, url, body=None, ok=(200,)):
-        kwargs = {'microversion': MICROVERSION}
+        kwargs = {}
         if body is not None:
             kwargs['json'] = body
-        resp = self._adapter.request(url, method, **kwargs)
+        resp = self._request(method, url, **kwargs)
         if resp.status_code not in ok:
             code, detail = _error_of(resp)
             if resp.status_code == 409 and code == CONCURRENT_UPDATE:
@@ -83,8 +133,7 @@ class SchedulerReportClient(object):
 
     def ensure_resource_provider(self, rp_uuid, name, parent_uuid=None):
         """Create the provider if it does not exist; return it."""
-        resp = self._adapter.get('/resource_providers/%s' % rp_uuid,
-                                 microversion=MICROVERSION)
+        resp = self._request('GET', '/resource_providers/%s' % rp_uuid)
         if resp.status_code == 200:
             return resp.json()
         body = {'uuid': rp_uuid, 'name': name}
@@ -274,6 +323,28 @@ class SchedulerReportClient(object):
     def delete_allocation_for_consumer(self, consumer_uuid):
         self._call('DELETE', '/allocations/%s' % consumer_uuid,
                    ok=(204, 404))
+
+    # -- removing what a run created ---------------------------------------
+
+    def delete_resource_provider(self, rp_uuid):
+        """Delete a provider that holds no allocations (404: gone)."""
+        self._call('DELETE', '/resource_providers/%s' % rp_uuid,
+                   ok=(204, 404))
+
+    def get_custom_resource_classes(self):
+        return {rc['name'] for rc in self._call(
+            'GET', '/resource_classes')['resource_classes']
+            if orc.is_custom(rc['name'])}
+
+    def delete_resource_class(self, name):
+        self._call('DELETE', '/resource_classes/%s' % name, ok=(204, 404))
+
+    def get_custom_traits(self):
+        return set(self._call('GET', '/traits?name=startswith:CUSTOM_')[
+            'traits'])
+
+    def delete_trait(self, name):
+        self._call('DELETE', '/traits/%s' % name, ok=(204, 404))
 
 
 class _GenerationConflict(Exception):

@@ -1,12 +1,6 @@
 """The same client against Placement served over real HTTP on loopback."""
 
-import socketserver
-import threading
-from wsgiref import simple_server
-
 from oslo_utils import uuidutils
-from placement import deploy
-from placement.tests.functional.fixtures import placement as placement_fx
 
 from nova.compute import api as compute_api
 from nova import context
@@ -14,34 +8,15 @@ from nova import objects
 from nova.scheduler.client import placement
 from nova.scheduler import manager
 from nova import test
-
-
-class _Server(socketserver.ThreadingMixIn, simple_server.WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(simple_server.WSGIRequestHandler):
-    def log_message(self, *args):
-        """Keep the test output free of access-log lines."""
+from nova.tests import fixtures as nova_fixtures
 
 
 class PlacementOverHTTPTestCase(test.NoDBTestCase):
 
     def setUp(self):
         super().setUp()
-        fx = self.useFixture(placement_fx.PlacementFixture(
-            use_intercept=False))
-        app = deploy.loadapp(fx.conf_fixture.conf)
-        server = simple_server.make_server(
-            '127.0.0.1', 0, app, server_class=_Server,
-            handler_class=_QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        self.flags(group='placement', endpoint_override='http://127.0.0.1:%d'
-                   % server.server_port)
+        server = self.useFixture(nova_fixtures.PlacementOverHTTP())
+        self.flags(group='placement', endpoint_override=server.endpoint)
 
     def test_schedule_and_claim_over_http(self):
         self.assertFalse(placement.is_embedded(test.CONF))

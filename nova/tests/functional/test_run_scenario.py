@@ -2,9 +2,11 @@
 command line with good and broken scenario files.
 """
 
+import copy
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -12,6 +14,8 @@ import fixtures
 import yaml
 
 from nova import context
+from nova import objects
+from nova.scenario import interrupt
 from nova.scenario import job
 from nova.scenario import progress
 from nova.scenario import schema
@@ -149,3 +153,119 @@ class CommandLineTestCase(test.NoDBTestCase):
         self.assertEqual(1, proc.returncode, proc.stderr)
         self.assertIn('NOT MET: step 0 (live-migration of vm): expected '
                       'failed, got completed', proc.stdout)
+
+
+class MigrationTimeLimitTestCase(test.NoDBTestCase):
+    """A monitor that can never end (both timeouts 0, a guest that never
+    converges) still ends: at migration_time_limit the run aborts the
+    migration through the normal abort path.
+    """
+
+    SCENARIO = {
+        'migration_time_limit': 120,
+        'hosts': {'a': {'libvirt': {
+            'live_migration_completion_timeout': 0,
+            'live_migration_progress_timeout': 0}}, 'b': {}},
+        'links': [{'hosts': ['a', 'b'], 'bandwidth_mbps': 100}],
+        'flavors': {'f': {'vcpus': 1, 'memory_mb': 1024}},
+        'instances': {'vm': {'flavor': 'f', 'host': 'a', 'workload': {
+            'wws_mb': 1024, 'dirty_rate_mbps': 5000}}},
+        'steps': [{'live_migrate': 'vm', 'to': 'b', 'expect': 'cancelled'}],
+    }
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(nova_fixtures.Database())
+        self.placement = self.useFixture(nova_fixtures.PlacementFixture())
+        self.output = self.useFixture(fixtures.TempDir()).path
+        self.logs = self.useFixture(fixtures.FakeLogger(
+            name='nova.scenario.job'))
+
+    def execute(self, scenario):
+        scenario = schema.validate(copy.deepcopy(scenario))
+        return job.execute(
+            scenario, context.get_admin_context(), self.placement.client,
+            progress.Display(io.StringIO(), interactive=False), self.output)
+
+    def test_aborted_and_rolled_back_at_the_limit(self):
+        report = self.execute(self.SCENARIO)
+        op, = report['operations']
+        self.assertEqual('cancelled', op['result'])
+        self.assertEqual('a', op['where'])
+        self.assertEqual('active', op['vm_state'])
+        actions = [a['action'] for a in op['actions']]
+        self.assertIn('time-limit', actions)
+        self.assertEqual('abort-requested',
+                         actions[actions.index('time-limit') + 1])
+        limit = [a for a in op['actions'] if a['action'] == 'time-limit'][0]
+        self.assertAlmostEqual(120, limit['time_s'], delta=0.5)
+        self.assertLess(op['total_time_s'], 125)
+        self.assertTrue(report['audit']['clean'], report['audit'])
+        self.assertEqual(0, job.exit_status(report))
+        self.assertIn('Host(s) a have both live_migration_completion_timeout '
+                      'and live_migration_progress_timeout at 0: their '
+                      'migrations end only at the scenario\'s '
+                      'migration_time_limit (120 s)', self.logs.output)
+
+    def test_default_limit(self):
+        scenario = copy.deepcopy(self.SCENARIO)
+        del scenario['migration_time_limit']
+        op, = self.execute(scenario)['operations']
+        self.assertEqual('cancelled', op['result'])
+        limit = [a for a in op['actions'] if a['action'] == 'time-limit'][0]
+        self.assertAlmostEqual(schema.DEFAULT_MIGRATION_TIME_LIMIT,
+                               limit['time_s'], delta=0.5)
+
+    def test_converging_migration_does_not_meet_the_limit(self):
+        scenario = copy.deepcopy(self.SCENARIO)
+        scenario['instances']['vm']['workload'] = {'wws_mb': 16,
+                                                   'dirty_rate_mbps': 1}
+        op, = self.execute(scenario)['operations']
+        self.assertEqual('completed', op['result'])
+        self.assertNotIn('time-limit', [a['action'] for a in op['actions']])
+
+
+class InterruptedRunTestCase(test.NoDBTestCase):
+    """SIGTERM in the middle of a live migration, in-process: the migration
+    is aborted the normal way, the run stops before its next step, and
+    Placement is given back.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(nova_fixtures.Database())
+        self.placement = self.useFixture(nova_fixtures.PlacementFixture())
+        self.output = self.useFixture(fixtures.TempDir()).path
+        interrupt.install()
+        self.addCleanup(interrupt.uninstall)
+
+    def test_migration_aborted_then_run_stops(self):
+        scenario = copy.deepcopy(MigrationTimeLimitTestCase.SCENARIO)
+        scenario['migration_time_limit'] = 86400
+        scenario['steps'].append({'host_down': 'b'})
+        display = progress.Display(io.StringIO(), interactive=False)
+        sent = []
+
+        def progress_then_signal(*args):
+            if not sent:
+                sent.append(True)
+                os.kill(os.getpid(), signal.SIGTERM)
+        display.progress = progress_then_signal
+        ctxt = context.get_admin_context()
+        exc = self.assertRaises(
+            interrupt.Interrupted, job.execute,
+            schema.validate(scenario), ctxt, self.placement.client,
+            display, self.output)
+        self.assertEqual(143, exc.exit_status)
+        migration, = objects.Migration.get_by_instance(
+            ctxt, objects.Instance.get_all(ctxt)[0].uuid)
+        self.assertEqual('cancelled', migration.status)
+        instance = objects.Instance.get_by_uuid(ctxt, migration.instance_uuid)
+        self.assertEqual(('a', 'active', None), (
+            instance.host, instance.vm_state, instance.task_state))
+        self.assertIn('interrupted: aborting the migration',
+                      display.stream.getvalue())
+        # The host_down step never ran; nothing was written.
+        self.assertNotIn('host b is down', display.stream.getvalue())
+        self.assertEqual([], os.listdir(self.output))
+        self.assertEqual([], self.placement.client.get_providers())

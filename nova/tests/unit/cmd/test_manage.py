@@ -69,11 +69,33 @@ class DbSyncTestCase(ManageTestCase):
         self.assertEqual(INITIAL, migration.db_version(self.url))
 
     def test_unknown_revision(self):
-        status, out, err = self.manage('db', 'sync', 'nope',
+        status, out, err = self.manage('db', 'sync', 'abcdef',
                                        '--config-file=%s' % self.conf_file)
-        self.assertEqual((1, ''), (status, out))
-        self.assertOneLineError(err, 'Could not upgrade', self.url,
-                                "Can't locate revision identified by 'nope'")
+        self.assertEqual((2, ''), (status, out))
+        self.assertOneLineError(
+            err, "VERSION is 'head' or a revision id (or a unique prefix of "
+            "one); got 'abcdef': Can't locate revision identified by "
+            "'abcdef'")
+        # Refused before the database was touched.
+        self.assertFalse(os.path.exists(os.path.join(self.tmp,
+                                                     'nova.sqlite')))
+
+    def test_bad_versions_refused_before_the_database(self):
+        for version in ('', ' ', 'nope', 'base', '+1', 'head-1',
+                        'v' * 100000):
+            status, out, err = self.manage('db', 'sync', version,
+                                           '--config-file', self.conf_file)
+            self.assertEqual((2, ''), (status, out), version)
+            self.assertOneLineError(err, "VERSION is 'head' or a revision id")
+            self.assertLess(len(err), 300)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp,
+                                                     'nova.sqlite')))
+
+    def test_revision_prefix(self):
+        status, out, _err = self.manage('db', 'sync', INITIAL[:4],
+                                        '--config-file', self.conf_file)
+        self.assertEqual(0, status)
+        self.assertEqual(INITIAL, migration.db_version(self.url))
 
     def test_bad_url_password_masked(self):
         conf_file = self.write_conf('nodb://nova:s3cret@db/nova', 'bad.conf')
@@ -94,8 +116,18 @@ class DbSyncTestCase(ManageTestCase):
     def test_missing_config_file(self):
         status, _out, err = self.manage(
             'db', 'sync', '--config-file', os.path.join(self.tmp, 'nope'))
-        self.assertEqual(1, status)
-        self.assertOneLineError(err, 'nope')
+        self.assertEqual(2, status)
+        self.assertOneLineError(err, 'Failed to find some config files: ',
+                                'nope')
+
+    def test_broken_config_file(self):
+        path = os.path.join(self.tmp, 'broken.conf')
+        with open(path, 'w') as handle:
+            handle.write('[database\nconnection = x\n')
+        status, _out, err = self.manage('db', 'version', '--config-file',
+                                        path)
+        self.assertEqual(2, status)
+        self.assertOneLineError(err, 'broken.conf')
 
 
 class DbVersionTestCase(ManageTestCase):
@@ -126,9 +158,23 @@ class CommandLineTestCase(ManageTestCase):
                          manage._globals_first(['db', 'sync',
                                                 '--config-file']))
 
-    def test_missing_action_is_a_usage_error(self):
-        exc = self.assertRaises(SystemExit, self.manage, 'db')
-        self.assertEqual(2, exc.code)
+    def test_usage_errors_are_one_line(self):
+        for argv, words in (
+                (['db'], 'nova-manage db: the following arguments are '
+                         'required: ACTION (see nova-manage --help)'),
+                ([], 'the following arguments are required: category'),
+                (['foo'], "argument category: invalid choice: 'foo'"),
+                (['db', 'sync', 'a', 'b'], 'unrecognized arguments: b'),
+                (['db', 'version', '--bogus'],
+                 'unrecognized arguments: --bogus')):
+            status, out, err = self.manage(*argv)
+            self.assertEqual((2, ''), (status, out), argv)
+            self.assertOneLineError(err, words)
+            self.assertNotIn('usage:', err)
+
+    def test_help_still_printed(self):
+        exc = self.assertRaises(SystemExit, self.manage, '--help')
+        self.assertEqual(0, exc.code)
 
     def test_command_line_not_left_registered(self):
         self.manage('db', 'version', '--config-file', self.conf_file)
@@ -155,8 +201,8 @@ class ProgramTestCase(ManageTestCase):
             self.url, HEAD), result.stdout)
         self.assertEqual(HEAD, migration.db_version(self.url))
 
-    def test_unknown_revision(self):
-        result = self.run_manage('db', 'sync', 'nope', '--config-file',
+    def test_empty_revision(self):
+        result = self.run_manage('db', 'sync', '', '--config-file',
                                  self.conf_file)
-        self.assertEqual((1, ''), (result.returncode, result.stdout))
-        self.assertOneLineError(result.stderr, 'nope')
+        self.assertEqual((2, ''), (result.returncode, result.stdout))
+        self.assertOneLineError(result.stderr, "got ''")

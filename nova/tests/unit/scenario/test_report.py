@@ -1,5 +1,12 @@
 """Tests of the end-of-run summary (nova.scenario.report)."""
 
+import json
+import os
+import signal
+
+import fixtures
+
+from nova.scenario import interrupt
 from nova.scenario import report
 from nova import test
 
@@ -231,3 +238,83 @@ class TextTestCase(test.NoDBTestCase):
         row = [line for line in lines if line.startswith('vm2 ')][0]
         self.assertEqual(['vm2', 'general', '-', 'refused', '-'],
                          row.split())
+
+
+class WriteOutputsTestCase(test.NoDBTestCase):
+    """Timelines and results.json appear all together or not at all."""
+
+    def setUp(self):
+        super().setUp()
+        self.out = self.useFixture(fixtures.TempDir()).path
+
+        def png(path, *args, **kwargs):
+            with open(path, 'wb') as handle:
+                handle.write(b'png')
+            return path
+        self.useFixture(fixtures.MockPatch(
+            'nova.scenario.timeline.write_png', side_effect=png))
+        self.report = _report(operations=[
+            _op(samples=_samples(0, 0)),
+            _op(step=1, instance='vm2', samples=_samples(0))])
+
+    def files(self):
+        return sorted(os.listdir(self.out))
+
+    def test_every_file_in_place(self):
+        report.write_outputs(self.report, self.out, 'results.json')
+        self.assertEqual(['results.json', 'step00-vm1.png',
+                          'step01-vm2.png'], self.files())
+        self.assertEqual(os.path.join(self.out, 'step01-vm2.png'),
+                         self.report['operations'][1]['timeline'])
+        with open(os.path.join(self.out, 'results.json')) as handle:
+            self.assertEqual(os.path.join(self.out, 'step00-vm1.png'),
+                             json.load(handle)['operations'][0]['timeline'])
+
+    def test_failure_while_writing_leaves_nothing(self):
+        with open(os.path.join(self.out, 'results.json'), 'w') as handle:
+            handle.write('{"previous": "run"}')
+        self.useFixture(fixtures.MockPatch(
+            'nova.scenario.report.write_json',
+            side_effect=OSError(28, 'No space left on device')))
+        self.assertRaises(OSError, report.write_outputs, self.report,
+                          self.out, 'results.json')
+        # The previous run's results are untouched, no timeline of this
+        # run came in, and the hidden staging directory is gone.
+        self.assertEqual(['results.json'], self.files())
+        with open(os.path.join(self.out, 'results.json')) as handle:
+            self.assertEqual({'previous': 'run'}, json.load(handle))
+
+    def test_signal_while_renaming_waits_for_the_last_file(self):
+        interrupt.install()
+        self.addCleanup(interrupt.uninstall)
+        real_replace = os.replace
+        calls = []
+
+        def replace(src, dst):
+            if not calls:
+                os.kill(os.getpid(), signal.SIGTERM)
+            calls.append(dst)
+            real_replace(src, dst)
+        self.useFixture(fixtures.MockPatch('os.replace',
+                                           side_effect=replace))
+        committed = []
+        self.assertRaises(interrupt.Interrupted, report.write_outputs,
+                          self.report, self.out, 'results.json',
+                          committed=lambda: committed.append([
+                              name for name in self.files()
+                              if not name.startswith('.')]))
+        # Every file was in place before the signal was raised.
+        self.assertEqual([['results.json', 'step00-vm1.png',
+                           'step01-vm2.png']], committed)
+        self.assertEqual(['results.json', 'step00-vm1.png',
+                          'step01-vm2.png'], self.files())
+        self.assertEqual('results.json', os.path.basename(calls[-1]))
+
+
+class PlacementCleanupTextTestCase(test.NoDBTestCase):
+
+    def test_problem_shown(self):
+        out = report.text(_report(placement_cleanup={
+            'problems': ['Placement at http://p could not be given back']}))
+        self.assertIn('PROBLEM: Placement at http://p could not be given '
+                      'back', out.split('\n'))

@@ -291,6 +291,206 @@ class ValidateTestCase(test.NoDBTestCase):
                          'a scenario is a mapping of keys, got %s' %
                          type(data).__name__)
 
+    @ddt.data(
+        # NaN and the infinities pass every JSON-schema bound; refused.
+        (['instances', 'vm1', 'workload', 'dirty_rate_mbps'],
+         float('nan'), 'instances.vm1.workload.dirty_rate_mbps', 'nan'),
+        (['links', 0, 'bandwidth_mbps'], float('inf'),
+         'links[0].bandwidth_mbps', 'inf is not a number a scenario can '
+         'use; give a finite number'),
+        (['steps', 1, 'wait'], float('-inf'), 'steps[1].wait', '-inf'),
+        (['steps', 0, 'at'], float('nan'), 'steps[0].at', 'nan'),
+        (['hosts', 'h1', 'libvirt'], {'live_migration_downtime':
+                                      float('inf')},
+         'hosts.h1.libvirt.live_migration_downtime', 'inf'),
+        # null is never a value.
+        (['hosts', 'h1', 'libvirt'], {'live_migration_downtime': None},
+         'hosts.h1.libvirt.live_migration_downtime',
+         'null is not a value; remove the key to use its default'),
+        (['instances', 'vm1', 'image'], None, 'instances.vm1.image',
+         'null is not a value'),
+        (['steps', 0, 'to'], None, 'steps[0].to', 'null is not a value'),
+        (['hosts', 'h2'], None, 'hosts.h2', 'null is not a value'),
+        (['steps'], None, 'steps', 'null is not a value'),
+        (['hosts', 7], {}, 'hosts.7', 'keys are text; this one reads as '
+         'int 7 (write it in quotes)'),
+        (['flavors', 'small', 'extra_specs'], {True: 'x'},
+         'flavors.small.extra_specs.True', 'reads as bool True'),
+    )
+    @ddt.unpack
+    def test_values_json_schema_lets_through(self, path, value, key,
+                                             reason):
+        data = _scenario()
+        _set(data, path, value)
+        self.assertError(data, key, reason)
+
+    @ddt.data(
+        # Every number has an upper bound (schema.MAX_*, compute_api.MAX_*).
+        (['hosts', 'h1', 'memory_mb'], 16 * 1024 * 1024 + 1,
+         'hosts.h1.memory_mb', 'greater than the maximum of 16777216'),
+        (['hosts', 'h1', 'memory_mb'], 10 ** 30, 'hosts.h1.memory_mb',
+         'maximum'),
+        (['hosts', 'h1', 'vcpus'], 4097, 'hosts.h1.vcpus', 'maximum of 4096'),
+        (['hosts', 'h1', 'disk_gb'], 1024 * 1024 + 1, 'hosts.h1.disk_gb',
+         'maximum of 1048576'),
+        (['hosts', 'h1', 'qemu_version'], '1.2.3456', 'hosts.h1.qemu_version',
+         'does not match'),
+        (['flavors', 'small', 'vcpus'], 4097, 'flavors.small.vcpus',
+         'maximum of 4096'),
+        (['flavors', 'small', 'memory_mb'], 16 * 1024 * 1024 + 1,
+         'flavors.small.memory_mb', 'maximum of 16777216'),
+        (['flavors', 'small', 'disk_gb'], 1024 * 1024 + 1,
+         'flavors.small.disk_gb', 'maximum of 1048576'),
+        (['links', 0, 'bandwidth_mbps'], 1024 * 1024 + 1,
+         'links[0].bandwidth_mbps', 'maximum of 1048576'),
+        (['links', 0, 'bandwidth_mbps'], 0.01, 'links[0].bandwidth_mbps',
+         'less than the minimum of 0.1'),
+        (['instances', 'vm1', 'workload', 'dirty_rate_mbps'], 2e6,
+         'instances.vm1.workload.dirty_rate_mbps', 'maximum of 1048576'),
+        (['instances', 'vm1', 'workload', 'cold_dirty_rate_mbps'], 2e6,
+         'instances.vm1.workload.cold_dirty_rate_mbps', 'maximum'),
+        (['instances', 'vm1', 'workload', 'disk_write_rate_mbps'], 2e6,
+         'instances.vm1.workload.disk_write_rate_mbps', 'maximum'),
+        (['instances', 'vm1', 'workload', 'phases'],
+         [{'at': 86401, 'wws_mb': 1}],
+         'instances.vm1.workload.phases[0].at', 'maximum of 86400'),
+        (['steps', 0, 'at'], 86401, 'steps[0].at', 'maximum of 86400'),
+        (['steps', 1, 'wait'], 86400.5, 'steps[1].wait', 'maximum of 86400'),
+        (['steps', 0, 'force_complete_after'], 10 ** 9,
+         'steps[0].force_complete_after', 'maximum of 86400'),
+        (['steps', 0, 'abort_after'], 86401, 'steps[0].abort_after',
+         'maximum'),
+        (['steps', 0, 'faults'], [{'network_drop': {'after': 1,
+                                                    'seconds': 1e7}}],
+         'steps[0].faults[0].network_drop.seconds', 'maximum of 86400'),
+        (['steps', 0, 'faults'], [{'network_drop': {'after': 1}}] * 11,
+         'steps[0].faults', 'is too long'),
+        (['migration_time_limit'], 0, 'migration_time_limit',
+         'less than or equal to the minimum of 0'),
+        (['migration_time_limit'], 86401, 'migration_time_limit',
+         'maximum of 86400'),
+        (['hosts', 'h1', 'pmem_namespaces'],
+         {'SMALL': [{'name': 'ns0', 'size_gb': 0.001}]},
+         'hosts.h1.pmem_namespaces.SMALL[0].size_gb',
+         'less than the minimum of 0.00390625'),
+        (['hosts', 'h1', 'pmem_namespaces'],
+         {'SMALL': [{'name': 'ns0', 'size_gb': 16385}]},
+         'hosts.h1.pmem_namespaces.SMALL[0].size_gb', 'maximum of 16384'),
+        (['name'], 'n' * 4097, 'name', 'is too long'),
+        (['steps', 0, 'note'], 'n' * 4097, 'steps[0].note', 'is too long'),
+        (['flavors', 'small', 'extra_specs'], {'hw:pmem': 'L' * 256},
+         'flavors.small.extra_specs.hw:pmem', 'is too long'),
+        (['flavors', 'small', 'extra_specs'], {'k' * 256: 'v'},
+         'flavors.small.extra_specs', 'is too long'),
+        (['flavors', 'small', 'extra_specs'],
+         {'k%d' % i: 'v' for i in range(65)}, 'flavors.small.extra_specs',
+         'has too many properties'),
+        (['images', 'cirros', 'properties'], {'k': 2 ** 31},
+         'images.cirros.properties.k', 'maximum'),
+        (['hosts', 'h1', 'libvirt'],
+         {'live_migration_downtime_steps': 10 ** 9},
+         'hosts.h1.libvirt.live_migration_downtime_steps', 'bad value'),
+        (['hosts', 'h1', 'libvirt'],
+         {'live_migration_completion_timeout': 86401},
+         'hosts.h1.libvirt.live_migration_completion_timeout', 'bad value'),
+    )
+    @ddt.unpack
+    def test_upper_bounds(self, path, value, key, reason):
+        data = _scenario()
+        _set(data, path, value)
+        self.assertError(data, key, reason)
+
+    @ddt.data(
+        ('hosts', lambda i: ('h%d' % i, {}), 33),
+        ('flavors', lambda i: ('f%d' % i, {'vcpus': 1, 'memory_mb': 64}),
+         101),
+        ('images', lambda i: ('i%d' % i, {}), 101),
+        ('instances', lambda i: ('vm%d' % i, {'flavor': 'small'}), 201),
+    )
+    @ddt.unpack
+    def test_too_many_definitions(self, key, make, count):
+        data = _scenario()
+        data[key].update(make(i) for i in range(count))
+        self.assertError(data, key, 'has too many properties')
+
+    def test_too_many_steps(self):
+        data = _scenario()
+        data['steps'] = [{'host_up': 'h1'}] * 501
+        self.assertError(data, 'steps', 'is too long')
+
+    def test_largest_values_accepted(self):
+        data = _scenario()
+        data['hosts']['h1'].update(memory_mb=16 * 1024 * 1024, vcpus=4096,
+                                   disk_gb=1024 * 1024)
+        data['migration_time_limit'] = 86400
+        data['steps'] = [{'host_up': 'h1'}] * 499 + [{'wait': 86400}]
+        self.assertIs(data, schema.validate(data, SOURCE))
+
+    @ddt.data(
+        ([{'wait': 50000}, {'wait': 50000}], 'the waits (100000 s) and the '
+         'latest start time (0 s) add up to more than the 86400 s (one '
+         'day) a scenario may schedule'),
+        ([{'host_up': 'h1', 'at': 80000}, {'wait': 10000}],
+         'the waits (10000 s) and the latest start time (80000 s)'),
+    )
+    @ddt.unpack
+    def test_scenario_running_for_days(self, steps, reason):
+        data = _scenario()
+        data['steps'] = steps
+        self.assertError(data, 'steps', reason)
+
+    def test_phase_counts_in_the_timeline(self):
+        data = _scenario()
+        data['instances']['vm1']['workload']['phases'] = [{'at': 80000}]
+        data['steps'] = [{'wait': 7000}]
+        self.assertError(data, 'steps', 'latest start time (80000 s)')
+
+    @ddt.data(
+        ({'SMALL': [{'name': 'ns0', 'size_gb': 4},
+                    {'name': 'ns0', 'size_gb': 4}]},
+         'hosts.h1.pmem_namespaces.SMALL[1].name',
+         "namespace 'ns0' is already defined at "
+         'hosts.h1.pmem_namespaces.SMALL[0].name'),
+        ({'SMALL': [{'name': 'ns0', 'size_gb': 4}],
+          'LARGE': [{'name': 'ns0', 'size_gb': 16}]},
+         'hosts.h1.pmem_namespaces.LARGE[0].name', 'already defined'),
+    )
+    @ddt.unpack
+    def test_duplicate_pmem_namespace(self, namespaces, key, reason):
+        data = _scenario()
+        data['hosts']['h1']['pmem_namespaces'] = namespaces
+        self.assertError(data, key, reason)
+
+    def test_same_pmem_name_on_two_hosts(self):
+        data = _scenario()
+        for host in ('h1', 'h2'):
+            data['hosts'][host]['pmem_namespaces'] = {
+                'SMALL': [{'name': 'ns0', 'size_gb': 0.00390625}]}
+        self.assertIs(data, schema.validate(data, SOURCE))
+
+    def test_long_value_shortened_in_the_message(self):
+        data = _scenario()
+        data['steps'][0]['expect'] = 'x' * 100000
+        message = self.assertError(data, 'steps[0].expect',
+                                   '... (100002 characters) is not one of')
+        self.assertLess(len(message), 400)
+
+    def test_long_option_value_shortened_in_the_message(self):
+        data = _scenario()
+        data['hosts']['h1']['libvirt'] = {'live_migration_downtime':
+                                          '9' * 5000 + 'x'}
+        message = self.assertError(
+            data, 'hosts.h1.libvirt.live_migration_downtime',
+            "bad value '99999")
+        self.assertIn('(5003 characters)', message)
+        self.assertLess(len(message), 500)
+
+    def test_long_name_shortened_in_the_message(self):
+        data = _scenario()
+        data['hosts']['h' * 5000] = {}
+        message = self.assertError(data, 'hosts', 'is not a valid name')
+        self.assertLess(len(message), 400)
+
     def test_first_error_is_the_shallowest(self):
         data = _scenario()
         data['colour'] = 'blue'
@@ -386,6 +586,56 @@ class LoadTestCase(test.NoDBTestCase):
         exc = self.assertRaises(schema.ScenarioError, schema.load, path)
         self.assertEqual('%s: (top level): a scenario is a mapping of keys, '
                          'got list' % path, str(exc))
+
+    def test_duplicate_key(self):
+        path = self._write('hosts:\n  a: {memory_mb: 1024}\n  a: {}\n')
+        exc = self.assertRaises(schema.ScenarioError, schema.load, path)
+        self.assertEqual(
+            '%s: hosts.a: duplicate key at line 3, column 3 (first at line '
+            '2, column 3): YAML would silently keep only the last value'
+            % path, str(exc))
+
+    def test_not_utf8(self):
+        path = os.path.join(self.tmp, 'latin1.yaml')
+        with open(path, 'wb') as handle:
+            handle.write('hosts:\n  a: {}\nname: café\n'.encode('latin-1'))
+        exc = self.assertRaises(schema.ScenarioError, schema.load, path)
+        self.assertEqual('%s: line 3: not UTF-8 text (byte 0xe9 at offset '
+                         '24)' % path, str(exc))
+
+    def test_alias_bomb(self):
+        lines = ['a0: &a0 [%s]' % ', '.join(['x'] * 10)] + [
+            'a%d: &a%d [%s]' % (i, i, ', '.join(['*a%d' % (i - 1)] * 10))
+            for i in range(1, 25)]
+        path = self._write('\n'.join(lines) + '\nhosts: {a: {}}\n')
+        exc = self.assertRaises(schema.ScenarioError, schema.load, path)
+        self.assertIn('the document expands to more than 100000 values',
+                      str(exc))
+
+    def test_null_option_in_file(self):
+        path = self._write('hosts:\n  a:\n    libvirt:\n'
+                           '      live_migration_downtime:\n')
+        exc = self.assertRaises(schema.ScenarioError, schema.load, path)
+        self.assertEqual('%s: hosts.a.libvirt.live_migration_downtime: null '
+                         'is not a value; remove the key to use its default'
+                         % path, str(exc))
+
+    def test_nan_in_file(self):
+        path = self._write('hosts: {a: {}, b: {}}\n'
+                           'links: [{hosts: [a, b], bandwidth_mbps: .nan}]\n')
+        exc = self.assertRaises(schema.ScenarioError, schema.load, path)
+        self.assertIn('links[0].bandwidth_mbps: nan is not a number',
+                      str(exc))
+
+    def test_directory_instead_of_file(self):
+        exc = self.assertRaises(schema.ScenarioError, schema.load, self.tmp)
+        self.assertEqual('%s: (file): Is a directory' % self.tmp, str(exc))
+
+    def test_long_file_name_shortened(self):
+        path = os.path.join(self.tmp, 'n' * 200)
+        exc = self.assertRaises(schema.ScenarioError, schema.load, path)
+        self.assertIn('... (%d characters): (file): No such file'
+                      % len(path), str(exc))
 
     def test_empty_file(self):
         path = self._write('')

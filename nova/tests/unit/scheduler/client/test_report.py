@@ -4,6 +4,9 @@ Placement itself is exercised by the functional tests; here requests-mock
 answers so that races and refusals can be scripted exactly.
 """
 
+import ddt
+from keystoneauth1 import exceptions as ks_exc
+import requests
 from requests_mock.contrib import fixture as rm_fixture
 
 from nova import exception
@@ -144,3 +147,115 @@ class ReportClientTestCase(test.NoDBTestCase):
                          json={'errors': [{'detail': 'none'}]})
         self.client.delete_allocation_for_consumer(INST)
         self.assertEqual('DELETE', self.mock.last_request.method)
+
+
+@ddt.ddt
+class UnavailableTestCase(test.NoDBTestCase):
+    """No connection, no answer in time, or a server error: one error."""
+
+    def setUp(self):
+        super().setUp()
+        self.mock = self.useFixture(rm_fixture.Fixture())
+        self.client = report.SchedulerReportClient(
+            placement.noauth_adapter(URL, timeout=7))
+
+    def assertUnavailable(self, call, url, reason):
+        exc = self.assertRaises(exception.PlacementUnavailable, call)
+        self.assertEqual(
+            'Placement at %s is unavailable (%s): %s. Check that the '
+            'service runs and answers, and the [placement] options.' % (
+                URL, url, reason), str(exc))
+        self.assertEqual(503, exc.code)
+        return exc
+
+    def test_timeout_given_to_the_session(self):
+        self.assertEqual(7, placement.noauth_adapter(URL, timeout=7)
+                         .session.timeout)
+
+    def test_connection_refused(self):
+        self.mock.get(URL + '/resource_providers', exc=(
+            requests.exceptions.ConnectionError(
+                "HTTPConnectionPool(host='p', port=1): Max retries exceeded "
+                "(Caused by NewConnectionError('<conn>: Failed to establish "
+                "a new connection: [Errno 111] Connection refused'))")))
+        self.assertUnavailable(self.client.get_providers,
+                               'GET /resource_providers',
+                               'cannot connect: [Errno 111] Connection '
+                               'refused')
+
+    def test_read_timeout(self):
+        self.mock.get(URL + '/resource_providers',
+                      exc=requests.exceptions.ReadTimeout)
+        self.assertUnavailable(self.client.get_providers,
+                               'GET /resource_providers',
+                               'no answer within 7 s ([placement] timeout)')
+
+    @ddt.data(500, 502, 503)
+    def test_server_error(self, status):
+        self.mock.get(URL + '/allocation_candidates', status_code=status,
+                      json={'errors': [{'status': status,
+                                        'detail': 'database is locked'}]})
+        self.assertUnavailable(
+            lambda: self.client.get_allocation_candidates({'VCPU': 1}),
+            'GET /allocation_candidates',
+            'HTTP %d: database is locked' % status)
+
+    def test_server_error_while_claiming_is_not_a_refused_claim(self):
+        # A claim Placement refuses is AllocationClaimFailed (the scheduler
+        # tries the next host); a Placement that fails is not a refusal.
+        self.mock.get('%s/allocations/%s' % (URL, INST), status_code=500,
+                      text='<html>Internal Server Error</html>')
+        exc = self.assertRaises(
+            exception.PlacementUnavailable, self.client.claim_resources,
+            INST, {RP: {'resources': {'VCPU': 1}}}, 'p', 'u')
+        self.assertIn('HTTP 500: <html>Internal Server Error</html>',
+                      str(exc))
+
+    def test_ensure_provider_goes_through_the_same_path(self):
+        self.mock.get('%s/resource_providers/%s' % (URL, RP),
+                      exc=requests.exceptions.ConnectTimeout)
+        self.assertUnavailable(
+            lambda: self.client.ensure_resource_provider(RP, 'h'),
+            'GET /resource_providers/%s' % RP,
+            'no answer within 7 s ([placement] timeout)')
+
+    def test_keystone_failure(self):
+        self.mock.get(URL + '/resource_providers',
+                      exc=ks_exc.EndpointNotFound('no placement endpoint'))
+        self.assertUnavailable(self.client.get_providers,
+                               'GET /resource_providers',
+                               'EndpointNotFound: no placement endpoint')
+
+    def test_client_errors_stay_api_errors(self):
+        self.mock.get(URL + '/resource_providers', status_code=400,
+                      json={'errors': [{'detail': 'bad query'}]})
+        exc = self.assertRaises(exception.PlacementAPIError,
+                                self.client.get_providers)
+        self.assertIn('HTTP 400: bad query', str(exc))
+
+
+class RemovalTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.mock = self.useFixture(rm_fixture.Fixture())
+        self.client = report.SchedulerReportClient(
+            placement.noauth_adapter(URL))
+
+    def test_deletes_accept_gone(self):
+        for url in ('/resource_providers/%s' % RP,
+                    '/resource_classes/CUSTOM_X', '/traits/CUSTOM_Y'):
+            self.mock.delete(URL + url, status_code=404)
+        self.client.delete_resource_provider(RP)
+        self.client.delete_resource_class('CUSTOM_X')
+        self.client.delete_trait('CUSTOM_Y')
+        self.assertEqual(3, self.mock.call_count)
+
+    def test_custom_names(self):
+        self.mock.get(URL + '/resource_classes', json={'resource_classes': [
+            {'name': 'VCPU'}, {'name': 'CUSTOM_PMEM_NAMESPACE_SMALL'}]})
+        self.mock.get(URL + '/traits?name=startswith:CUSTOM_',
+                      json={'traits': ['CUSTOM_A']})
+        self.assertEqual({'CUSTOM_PMEM_NAMESPACE_SMALL'},
+                         self.client.get_custom_resource_classes())
+        self.assertEqual({'CUSTOM_A'}, self.client.get_custom_traits())
