@@ -10,6 +10,7 @@ from oslo_config import cfg
 from nova.compute import api as compute_api
 from nova.compute import manager as compute_manager
 from nova.compute import rpcapi as compute_rpcapi
+from nova.compute import service_status
 from nova.conductor import manager as conductor_manager
 import nova.conf
 from nova.conf import base as base_conf
@@ -54,12 +55,18 @@ class Deployment(object):
     def __init__(self, ctxt, report_client):
         self.ctxt = ctxt
         self.reportclient = report_client
-        self.compute_rpcapi = compute_rpcapi.ComputeAPI()
+        self.services = service_status.ServiceRegistry()
+        self.compute_rpcapi = compute_rpcapi.ComputeAPI(self.services)
         self.scheduler = scheduler_manager.SchedulerManager(
-            report_client, service_is_up=self.compute_rpcapi.is_up)
+            report_client, service_is_up=self.compute_rpcapi.is_up,
+            service_is_enabled=self._enabled)
         self.conductor = conductor_manager.ComputeTaskManager(
             self.compute_rpcapi, self.scheduler, report_client)
-        self.api = compute_api.API(self.scheduler, self.compute_rpcapi)
+        self.api = compute_api.API(self.scheduler, self.compute_rpcapi,
+                                   self.conductor)
+
+    def _enabled(self, host):
+        return not self.services.is_disabled(host)
 
     def add_compute(self, name, uri=None, libvirt_opts=None, runner=None):
         """Start the compute service of host ``name``; returns it."""

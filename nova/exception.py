@@ -205,6 +205,19 @@ class InstanceInvalidState(Invalid):
     code = 409
 
 
+class UnexpectedInstanceState(InstanceInvalidState):
+    """A compare-and-swap on an instance lost: another request changed
+    its state first.
+    """
+
+    msg_fmt = ('Instance %(instance_uuid)s has %(column)s %(actual)s, '
+               'expected %(expected)s: another request changed it first.')
+
+
+class ObjectActionError(NovaException):
+    msg_fmt = 'Object action %(action)s failed because: %(reason)s'
+
+
 class MigrationPreCheckError(NovaException):
     """The move was refused before anything was claimed."""
 
@@ -217,6 +230,14 @@ class VPMEMLiveMigrationUnsupported(MigrationPreCheckError):
                'but host %(host)s cannot live-migrate them: it does not '
                'report the trait %(trait)s (needs libvirt >= 5.0.0 and '
                'QEMU >= 3.1.0).')
+
+
+class ForcedHostLacksTraits(MigrationPreCheckError):
+    msg_fmt = ('Host %(host)s was forced for instance %(instance_uuid)s but '
+               'does not report %(traits)s, which the instance needs: '
+               'forcing a host skips the scheduler, not the capability '
+               'checks.  Choose a host that reports them, or let the '
+               'scheduler choose.')
 
 
 class ComputeServiceUnavailable(NovaException):

@@ -34,7 +34,9 @@ from nova.scenario import job as scenario_job
 from nova.scenario import progress as scenario_progress
 from nova.scenario import report as scenario_report
 from nova.scenario import schema as scenario_schema
+from nova.scenario import serve as scenario_serve
 from nova.scheduler import utils as scheduler_utils
+from nova.sim import paced_clock
 from nova.virt.libvirt import flags
 from nova.virt import migration_policy
 
@@ -58,6 +60,25 @@ def _key_values(pairs, option):
     return result
 
 
+def _port(text):
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            'a port is an integer from 0 (any free port) to 65535, got %r'
+            % text)
+    return port
+
+
+def _speed(text):
+    try:
+        return paced_clock.check_factor(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='nova-live-migration',
@@ -79,6 +100,26 @@ def build_parser():
     run.add_argument('--format', choices=('text', 'json'), default='text',
                      help='summary on stdout as text or as JSON (progress '
                           'then goes to stderr)')
+    serve = sub.add_parser(
+        'serve', help='serve an embedded cloud through the compute REST '
+                      'API (drive it with openstack)')
+    serve.add_argument('--scenario', metavar='FILE',
+                       help='scenario YAML whose hosts, flavors, images and '
+                            'instances start (default: the shipped '
+                            'scenario); its steps are not run')
+    serve.add_argument('--bind', metavar='ADDR', default='127.0.0.1',
+                       help='address to listen on (default: %(default)s)')
+    serve.add_argument('--port', metavar='N', type=_port, default=0,
+                       help='TCP port (default: a free one)')
+    serve.add_argument('--clouds-yaml', metavar='PATH',
+                       default=os.path.join('live-migration-serve',
+                                            'clouds.yaml'),
+                       help='where to write the clouds.yaml naming the cloud '
+                            'nova-live-migration (default: %(default)s)')
+    serve.add_argument('--speed', metavar='FACTOR', type=_speed,
+                       default=1.0,
+                       help='simulated seconds per real second, above 0 and '
+                            'at most 1000 (default: %(default)s)')
     plan = sub.add_parser(
         'plan', help='resolve an instance\'s migration policy and hosts')
     plan.add_argument('--flavor-spec', action='append', metavar='KEY=VALUE',
@@ -192,12 +233,19 @@ def format_text(result):
     return '\n'.join(lines)
 
 
-def run(args):
-    """The ``run`` command; returns the exit status."""
+def _load_scenario(path):
+    """The checked scenario; None (the reason printed) when refused."""
     try:
-        _source, scenario = scenario_schema.load(args.scenario)
+        return scenario_schema.load(path)[1]
     except scenario_schema.ScenarioError as exc:
         print('ERROR: scenario %s' % exc, file=sys.stderr)
+        return None
+
+
+def run(args):
+    """The ``run`` command; returns the exit status."""
+    scenario = _load_scenario(args.scenario)
+    if scenario is None:
         return EXIT_REFUSED
     stream = sys.stdout if args.format == 'text' else sys.stderr
     display = scenario_progress.Display(stream)
@@ -213,9 +261,23 @@ def run(args):
     return scenario_job.exit_status(report)
 
 
+def serve(args):
+    """The ``serve`` command; returns the exit status."""
+    scenario = _load_scenario(args.scenario)
+    if scenario is None:
+        return EXIT_REFUSED
+    return scenario_serve.serve(args, scenario)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     _setup(args)
+    if args.command == 'serve':
+        try:
+            return serve(args)
+        except (exception.NovaException, OSError) as exc:
+            print('ERROR: %s' % exc, file=sys.stderr)
+            return 1
     if args.command == 'run':
         try:
             return run(args)

@@ -1,10 +1,19 @@
-"""Is the deployment consistent?  Placement, claims, contexts, devices.
+"""Is the deployment consistent?  Guests, Placement, claims, contexts,
+devices.
 
 After any move -- completed, failed, aborted or broken by a fault -- and
 once no move is in progress, these must hold:
 
+* every instance's guest runs exactly once, on the host the database
+  names and in the power state its vm_state implies (active: running,
+  paused: paused, stopped: shut off or gone); no hypervisor holds a domain
+  that belongs to no instance, nor a leftover of an instance that lives
+  elsewhere.  Hosts whose service is down cannot be asked: their
+  instances are reported as unverified, not as consistent;
 * each instance's Placement allocation is exactly its flavor's resources on
   its host's provider, and no other consumer (a migration) holds anything;
+  every provider in Placement is a compute node the database knows, and
+  every compute node has its provider;
 * no instance keeps a migration context, no task state, and every
   migration is in a final status;
 * every compute host's tracker counts exactly the instances living there
@@ -16,8 +25,22 @@ once no move is in progress, these must hold:
 consistent.
 """
 
+from oslo_log import log as logging
+
+from nova.compute import power_state
+from nova import exception
 from nova import objects
+from nova.objects import fields
 from nova.scheduler import utils as scheduler_utils
+
+LOG = logging.getLogger(__name__)
+#: The hypervisor states each vm_state allows (None: no domain).
+EXPECTED_POWER = {
+    fields.VMState.ACTIVE: (power_state.RUNNING,),
+    fields.VMState.PAUSED: (power_state.PAUSED,),
+    fields.VMState.STOPPED: (power_state.SHUTDOWN, power_state.CRASHED,
+                             None),
+}
 
 
 def check(ctxt, deployment, pmem_owners=None):
@@ -37,8 +60,80 @@ def check(ctxt, deployment, pmem_owners=None):
         problems.extend(_check_instance(ctxt, deployment, inst,
                                         host_provider, providers))
     problems.extend(_check_consumers(deployment, providers, known))
+    problems.extend(_check_providers(ctxt, providers))
     problems.extend(_check_trackers(deployment, instances))
     problems.extend(_check_vpmems(instances, pmem_owners or {}))
+    problems.extend(_check_guests(ctxt, deployment, instances))
+    return problems
+
+
+def _hypervisor_views(ctxt, deployment):
+    """({host: {uuid: power state}} of the hosts that answered, the set of
+    hosts that could not be asked).
+    """
+    views, unreachable = {}, set()
+    for host in deployment.compute_rpcapi.hosts():
+        try:
+            views[host] = deployment.compute_rpcapi.call(
+                host, 'hypervisor_guests', ctxt)
+        except exception.NovaException as exc:
+            LOG.info('The audit cannot see the guests of %s: %s', host, exc)
+            unreachable.add(host)
+    return views, unreachable
+
+
+def _check_guests(ctxt, deployment, instances):
+    """Every instance runs exactly once, where and as the database says."""
+    problems = []
+    views, unreachable = _hypervisor_views(ctxt, deployment)
+    by_uuid = {inst.uuid: inst for inst in instances}
+    for host, guests in sorted(views.items()):
+        for uuid, state in sorted(guests.items()):
+            inst = by_uuid.get(uuid)
+            if inst is None:
+                problems.append('domain %s on %s (%s) belongs to no '
+                                'instance' % (uuid, host, state))
+            elif inst.host != host:
+                if state in power_state.ALIVE:
+                    problems.append(
+                        'instance %s runs (%s) on %s but the database '
+                        'places it on %s' % (uuid, state, host, inst.host))
+                else:
+                    problems.append(
+                        'instance %s lives on %s but %s keeps a stale '
+                        'domain of it (%s)' % (uuid, inst.host, host, state))
+    for inst in instances:
+        expected = EXPECTED_POWER.get(inst.vm_state)
+        if expected is None or inst.host is None:
+            continue  # error and building instances: anything goes
+        if inst.host in unreachable:
+            problems.append(
+                'instance %s (%s) on %s is unverified: the service of %s is '
+                'down, its hypervisor cannot be asked' % (
+                    inst.uuid, inst.vm_state, inst.host, inst.host))
+            continue
+        state = views.get(inst.host, {}).get(inst.uuid)
+        if state not in expected:
+            problems.append(
+                'instance %s is %s on %s but its guest there is %s' % (
+                    inst.uuid, inst.vm_state, inst.host,
+                    'missing' if state is None else state))
+    return problems
+
+
+def _check_providers(ctxt, providers):
+    """Placement and the database know the same compute nodes."""
+    problems = []
+    nodes = {node.uuid: node for node in objects.ComputeNode.get_all(ctxt)}
+    for rp_uuid, name in sorted(providers.items(), key=lambda kv: kv[1]):
+        if rp_uuid not in nodes:
+            problems.append('resource provider %s (%s) in Placement is no '
+                            'compute node of this cloud' % (name, rp_uuid))
+    for node_uuid, node in sorted(nodes.items()):
+        if node_uuid not in providers:
+            problems.append('compute node %s (%s) has no resource provider '
+                            'in Placement' % (node.hypervisor_hostname,
+                                              node_uuid))
     return problems
 
 

@@ -17,7 +17,9 @@ import dataclasses
 
 from oslo_log import log as logging
 
+from nova.compute import power_state
 from nova.compute import resource_tracker
+from nova.compute import settle
 from nova import exception
 from nova import objects
 from nova.objects import fields
@@ -74,6 +76,30 @@ class ComputeManager(object):
                  if dev.name not in held]
         if stale:
             self.rt.zero_or_quarantine(stale)
+        self._sync_power_states(ctxt)
+
+    def _sync_power_states(self, ctxt):
+        """Make the database say what the hypervisor knows.
+
+        A guest that stopped while the service was away (its host crashed,
+        say) is no longer reported active: a shut-off or crashed domain
+        makes the instance ``stopped``, a domain that vanished makes it
+        ``error``.  Instances in the middle of a task are left to it.
+        """
+        for inst in objects.Instance.get_by_host(ctxt, self.host):
+            if inst.task_state or inst.vm_state not in (
+                    fields.VMState.ACTIVE, fields.VMState.PAUSED):
+                continue
+            state = self.driver.guest_power_state(inst)
+            if state in power_state.ALIVE:
+                continue
+            new = (fields.VMState.ERROR if state is None
+                   else fields.VMState.STOPPED)
+            LOG.warning('Instance %s is %s in the database but its guest on '
+                        '%s is %s: recording it as %s', inst.uuid,
+                        inst.vm_state, self.host, state or 'missing', new)
+            inst.vm_state = new
+            inst.save(expected_task_state=[None])
 
     def update_available_resource(self, ctxt):
         return self.rt.update_available_resource(ctxt)
@@ -102,6 +128,15 @@ class ComputeManager(object):
         if instance.resources:
             self.rt.zero_or_quarantine(instance.resources.vpmems)
 
+    def terminate_instance(self, ctxt, instance):
+        """Destroy the guest here, zero its vPMEM, release everything."""
+        instance.refresh()
+        self._cleanup_guest(instance)
+        self.rt.forget_instance(instance)
+        self.reportclient.delete_allocation_for_consumer(instance.uuid)
+        instance.destroy()
+        LOG.info('Deleted %s on %s', instance.uuid, self.host)
+
     # -- live migration: destination ---------------------------------------
 
     def check_can_live_migrate_destination(self, ctxt, instance, migration,
@@ -118,7 +153,9 @@ class ComputeManager(object):
             new = claim.migration_context.new_resources
             return LiveMigrateData(
                 dest_host=self.host, block_migration=block_migration,
-                copied_disk_gb=((instance.flavor.disk_gb,)
+                # Each copied disk sets the monitor's timers on its own
+                # (at least 2 GiB each), as upstream counts them.
+                copied_disk_gb=(instance.flavor.local_disks_gb
                                 if block_migration else ()),
                 vpmem_paths=tuple(d.devpath for d in new.vpmems)
                 if new else ())
@@ -157,8 +194,14 @@ class ComputeManager(object):
                        on_progress=None):
         """Run the migration and settle it, whatever happens.
 
-        Returns the driver's MigrationOutcome; the instance, the migration
-        record and Placement are consistent when it returns.
+        How it ended is decided from where the guest actually runs
+        (nova.compute.settle), not only from what libvirt reported: a
+        guest found running on the destination is never rolled back, one
+        found nowhere is never "rolled back" onto the source.  Returns the
+        driver's MigrationOutcome (None if the migration never started);
+        the instance, the migration record and Placement are consistent
+        when it returns.  An error that stopped the migration before the
+        guest moved is raised after the rollback.
         """
         instance.refresh()
         migration.refresh()
@@ -174,6 +217,7 @@ class ComputeManager(object):
             if on_progress is not None:
                 on_progress(migration)
 
+        outcome = error = None
         try:
             migration.status = STATUS.PREPARING
             migration.save()
@@ -187,18 +231,80 @@ class ComputeManager(object):
                 dest_xml=self.driver.destination_xml(instance),
                 on_progress=save)
         except Exception as exc:
-            LOG.error('Live migration of %s to %s failed before the '
-                      'guest moved: %s', instance.uuid, dest, exc)
-            self._rollback_live_migration(ctxt, instance, dest, migration,
-                                          STATUS.FAILED)
-            raise
-        self.outcomes[migration.uuid] = outcome
-        if outcome.status == STATUS.COMPLETED:
+            LOG.error('Live migration of %s to %s failed: %s',
+                      instance.uuid, dest, exc)
+            error = exc
+        settlement = self._settle(ctxt, instance, dest, outcome)
+        if outcome is not None:
+            self.outcomes[migration.uuid] = outcome
+            if settlement.status != outcome.status:
+                LOG.warning('Live migration of %s reported %s, settled as '
+                            '%s: %s', instance.uuid, outcome.status,
+                            settlement.status, settlement.reason)
+                outcome.settlement = settlement.reason
+            outcome.status = settlement.status
+        verdict = settlement.verdict
+        if verdict is settle.Verdict.COMPLETE:
             self._post_live_migration(ctxt, instance, dest, migration)
+        elif verdict is settle.Verdict.HOLD:
+            self._hold_live_migration(ctxt, instance, dest, migration,
+                                      settlement.reason)
         else:
             self._rollback_live_migration(ctxt, instance, dest, migration,
-                                          outcome.status)
+                                          settlement.status)
+        if error is not None and verdict is not settle.Verdict.COMPLETE:
+            raise error
         return outcome
+
+    def _locate(self, ctxt, instance, dest):
+        """(source state, destination state) of the instance's guest."""
+        try:
+            source = self.driver.guest_power_state(instance)
+        except exception.NovaException as exc:
+            LOG.warning('Cannot see %s on this host %s: %s', instance.uuid,
+                        self.host, exc)
+            source = settle.UNREACHABLE
+        try:
+            target = self.compute_rpcapi.call(dest, 'guest_power_state',
+                                              ctxt, instance)
+        except Exception as exc:
+            LOG.warning('Cannot see %s on %s: %s', instance.uuid, dest, exc)
+            target = settle.UNREACHABLE
+        return source, target
+
+    def _settle(self, ctxt, instance, dest, outcome):
+        source, target = self._locate(ctxt, instance, dest)
+        if outcome is None:
+            return settle.settle(source, target, None)
+        return settle.settle(source, target, outcome.status,
+                             postcopy_started=outcome.postcopy_started,
+                             job_ended=outcome.job_ended)
+
+    def guest_power_state(self, ctxt, instance):
+        """The power state of the instance's guest on this host (None:
+        no domain here).
+        """
+        return self.driver.guest_power_state(instance)
+
+    def hypervisor_guests(self, ctxt):
+        """{instance uuid: power state} of every domain on this host."""
+        return self.driver.list_guest_power_states()
+
+    def _hold_live_migration(self, ctxt, instance, dest, migration, reason):
+        """Touch no domain: the guest is where only an operator (or a
+        recovery) should act.  The instance goes to ERROR with its claims,
+        allocations and migration context kept on both hosts.
+        """
+        LOG.error('Live migration of %s to %s needs an operator: %s. No '
+                  'domain was destroyed and both hosts keep their claims; '
+                  'see the live-migration monitor guide.', instance.uuid,
+                  dest, reason)
+        instance.refresh()
+        instance.task_state = None
+        instance.vm_state = fields.VMState.ERROR
+        instance.save()
+        migration.status = STATUS.ERROR
+        migration.save()
 
     def _post_live_migration(self, ctxt, instance, dest, migration):
         """Clean the source, settle Placement, hand over to the dest."""

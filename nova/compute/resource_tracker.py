@@ -139,6 +139,11 @@ class ResourceTracker(object):
             instance.resources = None
             instance.save()
 
+    @_synchronized
+    def forget_instance(self, instance):
+        """The instance was deleted: it no longer counts here."""
+        self.tracked_instances.pop(instance.uuid, None)
+
     # -- moves ------------------------------------------------------------
 
     def live_migration_claim(self, ctxt, instance, migration, allocations):

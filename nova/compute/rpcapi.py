@@ -8,6 +8,7 @@ changes reaches others only through the database (callers refresh).
 
 from oslo_log import log as logging
 
+from nova.compute import service_status
 from nova import exception
 from nova.objects import base
 
@@ -16,6 +17,7 @@ LOG = logging.getLogger(__name__)
 #: The methods other services may call on a compute manager.
 METHODS = frozenset((
     'build_and_run_instance',
+    'terminate_instance',
     'check_can_live_migrate_destination',
     'pre_live_migration',
     'live_migration',
@@ -24,6 +26,8 @@ METHODS = frozenset((
     'live_migration_force_complete',
     'live_migration_abort',
     'rebuild_instance',
+    'guest_power_state',
+    'hypervisor_guests',
 ))
 
 
@@ -35,11 +39,17 @@ def _copy(value):
 
 class ComputeAPI(object):
 
-    def __init__(self):
+    def __init__(self, service_registry=None):
         self._services = {}
+        #: Operators' settings (nova.compute.service_status); a forced-down
+        #: service counts as down.
+        self.service_registry = service_registry
 
     def register(self, manager):
         self._services[manager.host] = manager
+        if self.service_registry is not None:
+            self.service_registry.ensure(service_status.COMPUTE,
+                                         manager.host)
 
     def hosts(self):
         return sorted(self._services)
@@ -53,7 +63,10 @@ class ComputeAPI(object):
 
     def is_up(self, host):
         manager = self._services.get(host)
-        return manager is not None and manager.service_up
+        if manager is None or not manager.service_up:
+            return False
+        return not (self.service_registry is not None and
+                    self.service_registry.is_forced_down(host))
 
     def call(self, host, method, *args, **kwargs):
         """Run ``method`` on the compute service of ``host``.

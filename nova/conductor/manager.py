@@ -30,31 +30,29 @@ class ComputeTaskManager(object):
                               on_progress=None):
         """Live-migrate; returns (Migration, MigrationOutcome).
 
-        Pre-check errors are raised before any migration record, claim or
-        allocation change exists.
+        The instance must have been marked ``migrating`` by the compute
+        API.  Pre-check errors are raised before any migration record,
+        claim or allocation change exists, with the task state cleared.
         """
         migration = self._migration(
             ctxt, instance, fields.MigrationType.LIVE_MIGRATION, host)
         task = live_migrate.LiveMigrationTask(
             ctxt, instance, migration, host, block_migration, force,
             self.compute_rpcapi, self.scheduler, self.reportclient)
-        task.check()
-        migration.create()
         outcome = task.execute(on_progress=on_progress)
         migration.refresh()
         return migration, outcome
 
     def evacuate_instance(self, ctxt, instance, host=None):
         """Rebuild an instance of a down host elsewhere; returns the
-        Migration (the instance is refreshed in place).
+        Migration (the instance is refreshed in place).  The instance must
+        have been marked ``rebuilding`` by the compute API.
         """
         migration = self._migration(
             ctxt, instance, fields.MigrationType.EVACUATION, host)
         task = evacuate.EvacuateTask(
             ctxt, instance, migration, host, self.compute_rpcapi,
             self.scheduler, self.reportclient)
-        task.check()
-        migration.create()
         task.execute()
         migration.refresh()
         return migration

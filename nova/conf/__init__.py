@@ -6,6 +6,7 @@ registered; code reads options from it, decision functions take values.
 
 from oslo_config import cfg
 
+from nova.conf import api
 from nova.conf import base
 from nova.conf import database
 from nova.conf import libvirt
@@ -13,6 +14,7 @@ from nova.conf import placement
 
 CONF = cfg.CONF
 
+api.register_opts(CONF)
 base.register_opts(CONF)
 database.register_opts(CONF)
 libvirt.register_opts(CONF)

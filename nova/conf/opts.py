@@ -2,12 +2,13 @@
 
 import collections
 
+from nova.conf import api
 from nova.conf import base
 from nova.conf import database
 from nova.conf import libvirt
 from nova.conf import placement
 
-_MODULES = (base, database, libvirt, placement)
+_MODULES = (api, base, database, libvirt, placement)
 
 
 def list_opts():

@@ -88,9 +88,11 @@ def _instance_dict(instance):
     return result
 
 
-def _instance_get(session, uuid):
-    instance = session.scalars(sa.select(models.Instance).filter_by(
-        uuid=uuid)).unique().one_or_none()
+def _instance_get(session, uuid, for_update=False):
+    query = sa.select(models.Instance).filter_by(uuid=uuid)
+    if for_update:
+        query = query.with_for_update()
+    instance = session.scalars(query).unique().one_or_none()
     if instance is None:
         raise exception.InstanceNotFound(instance_id=uuid,
                                          host='the database')
@@ -127,11 +129,28 @@ def instance_get_by_uuid(ctxt, uuid):
         return _instance_dict(_instance_get(session, uuid))
 
 
-def instance_update(ctxt, uuid, values):
-    """Change the given columns; ``'extra'`` changes only the keys given."""
+def instance_update(ctxt, uuid, values, expected=None):
+    """Change the given columns; ``'extra'`` changes only the keys given.
+
+    ``expected`` ({column: allowed values}) makes the update a
+    compare-and-swap: inside the same transaction, with the row locked
+    (``SELECT ... FOR UPDATE``; on SQLite the process-wide lock), the
+    current values must be among the allowed ones, otherwise nothing is
+    written and UnexpectedInstanceState is raised naming the column, what
+    it holds and what was expected.  Two requests racing to start a task
+    on one instance thus cannot both win.
+    """
     values, extra = _split_extra(values)
     with writer(ctxt) as session:
-        instance = _instance_get(session, uuid)
+        instance = _instance_get(session, uuid, for_update=bool(expected))
+        for column, allowed in (expected or {}).items():
+            allowed = tuple(allowed)
+            current = getattr(instance, column)
+            if current not in allowed:
+                raise exception.UnexpectedInstanceState(
+                    instance_uuid=uuid, column=column,
+                    actual=current or 'none',
+                    expected=', '.join(a or 'none' for a in allowed))
         _set(instance, values)
         if instance.extra is None:
             instance.extra = models.InstanceExtra()
@@ -237,6 +256,11 @@ def migration_get_in_progress_by_host_and_node(ctxt, host, node):
                            table.source_node == node),
                    sa.and_(table.dest_compute == host,
                            table.dest_node == node)))
+
+
+def migration_get_all(ctxt):
+    with reader(ctxt) as session:
+        return _migrations(session)
 
 
 def migration_get_all_by_instance(ctxt, instance_uuid):

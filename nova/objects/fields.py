@@ -59,7 +59,8 @@ class VMStateField(fields.BaseEnumField):
 class TaskState(fields.Enum):
     MIGRATING = 'migrating'
     REBUILDING = 'rebuilding'
-    ALL = (MIGRATING, REBUILDING)
+    DELETING = 'deleting'
+    ALL = (MIGRATING, REBUILDING, DELETING)
 
     def __init__(self):
         super().__init__(valid_values=self.ALL)

@@ -25,6 +25,15 @@ class Flavor(base.NovaObject):
                 self.obj_set_defaults(name)
 
     @property
+    def local_disks_gb(self):
+        """The sizes in GiB of the local disks a block migration copies,
+        one entry per disk: root, ephemeral, swap (MiB rounded up); disks
+        of size 0 do not exist and are left out.
+        """
+        sizes = (self.root_gb, self.ephemeral_gb, -(-self.swap // 1024))
+        return tuple(size for size in sizes if size)
+
+    @property
     def disk_gb(self):
         """Local disk in GiB: root + ephemeral + swap (MiB rounded up)."""
         return self.root_gb + self.ephemeral_gb + -(-self.swap // 1024)

@@ -5,6 +5,7 @@ import contextlib
 from oslo_serialization import jsonutils
 
 from nova.db import api as db
+from nova import exception
 from nova.objects import base
 from nova.objects import fields
 from nova.objects import image_meta
@@ -35,7 +36,8 @@ class Instance(base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Added numa_topology, resources, migration_context and
     #              persistence (create, save, get_by_uuid, get_by_host)
-    VERSION = '1.1'
+    # Version 1.2: task_state 'deleting'; save() takes expected states
+    VERSION = '1.2'
 
     fields = {
         'uuid': fields.UUIDField(),
@@ -58,6 +60,12 @@ class Instance(base.NovaObject):
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
+        if (target_version in ('1.0', '1.1') and primitive.get('task_state')
+                == fields.TaskState.DELETING):
+            raise exception.ObjectActionError(
+                action='obj_make_compatible',
+                reason='task_state deleting is unknown to Instance %s'
+                       % target_version)
         if target_version == '1.0':
             for name in ('numa_topology', 'resources', 'migration_context'):
                 primitive.pop(name, None)
@@ -125,18 +133,37 @@ class Instance(base.NovaObject):
             _COLUMNS + ('system_metadata',) + tuple(_EXTRA)))
         self.obj_reset_changes()
 
-    def save(self):
-        """Write the changed fields (nested objects count as changed)."""
+    def save(self, expected_task_state=None, expected_vm_state=None):
+        """Write the changed fields (nested objects count as changed).
+
+        ``expected_task_state`` / ``expected_vm_state`` (a value or a list
+        of values; None among them means "no task") turn the write into a
+        compare-and-swap: it only happens if the stored states are among
+        them, otherwise UnexpectedInstanceState is raised and nothing is
+        written.  A request that starts a task on the instance saves the
+        new task state this way, so two such requests cannot both win.
+        """
+        expected = {}
+        for column, value in (('task_state', expected_task_state),
+                              ('vm_state', expected_vm_state)):
+            if value is not None:
+                expected[column] = (value if isinstance(value, (list, tuple))
+                                    else [value])
         changed = set(self.obj_what_changed())
         for name in _EXTRA:
             value = getattr(self, name, None) if self.obj_attr_is_set(
                 name) else None
             if value is not None and value.obj_what_changed():
                 changed.add(name)
-        if changed:
+        if changed or expected:
             db.instance_update(self._context, self.uuid,
-                               self._values(sorted(changed)))
+                               self._values(sorted(changed)),
+                               expected=expected)
         self.obj_reset_changes(recursive=True)
+
+    def destroy(self):
+        """Delete the instance and its instance_extra row."""
+        db.instance_destroy(self._context, self.uuid)
 
     def refresh(self):
         fresh = self.get_by_uuid(self._context, self.uuid)

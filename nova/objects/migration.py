@@ -13,7 +13,8 @@ class Migration(base.FlatPersistence, base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Persistence (create, save, get_by_id, get_by_uuid,
     #              get_in_progress_by_host_and_node, get_by_instance)
-    VERSION = '1.1'
+    # Version 1.2: created_at, updated_at (set by the database); get_all
+    VERSION = '1.2'
 
     fields = {
         'id': fields.IntegerField(nullable=True),
@@ -31,7 +32,18 @@ class Migration(base.FlatPersistence, base.NovaObject):
         'disk_total': fields.NonNegativeIntegerField(nullable=True),
         'disk_processed': fields.NonNegativeIntegerField(nullable=True),
         'disk_remaining': fields.NonNegativeIntegerField(nullable=True),
+        # Set by the database; never written from here.
+        'created_at': fields.DateTimeField(nullable=True),
+        'updated_at': fields.DateTimeField(nullable=True),
     }
+
+    _TIMESTAMPS = ('created_at', 'updated_at')
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if target_version in ('1.0', '1.1'):
+            for name in self._TIMESTAMPS:
+                primitive.pop(name, None)
 
     @property
     def is_final(self):
@@ -59,6 +71,12 @@ class Migration(base.FlatPersistence, base.NovaObject):
         return [cls._from_db(ctxt, row) for row in
                 db.migration_get_in_progress_by_host_and_node(
                     ctxt, host, node)]
+
+    @classmethod
+    def get_all(cls, ctxt):
+        """Every migration, oldest first."""
+        return [cls._from_db(ctxt, row) for row in
+                db.migration_get_all(ctxt)]
 
     @classmethod
     def get_by_instance(cls, ctxt, instance_uuid):

@@ -31,7 +31,8 @@ def pmem_option(namespaces):
 class Cloud(object):
     """Compute hosts, their hypervisors and the clock of one run."""
 
-    def __init__(self, scenario, ctxt, report_client):
+    def __init__(self, scenario, ctxt, report_client, clock=None):
+        """``clock`` drives simulated hosts (default: a VirtualClock)."""
         self.scenario = scenario
         self.hosts = scenario['hosts']
         self.real = all('libvirt_uri' in spec for spec in self.hosts.values())
@@ -40,7 +41,8 @@ class Cloud(object):
         if self.real:
             self.clock = sim_clock.RealClock()
         else:
-            self.network = sim_libvirt.Network(sim_clock.VirtualClock())
+            self.network = sim_libvirt.Network(
+                clock if clock is not None else sim_clock.VirtualClock())
             self.clock = self.network.clock
 
     def uri(self, name):

@@ -121,6 +121,10 @@ def text(report):
     lines += ['', 'Moves (%s clock)' % report['clock']]
     lines.append(table(HEADERS, summary_rows(report)))
     for op in report['operations']:
+        if op.get('settlement'):
+            lines.append('  step %s %s: settled from where the guest runs: '
+                         '%s' % (op['step'], op['instance'],
+                                 op['settlement']))
         if op['error']:
             lines.append('  step %d %s: %s' % (op['step'], op['instance'],
                                                op['error']))
@@ -128,8 +132,9 @@ def text(report):
     unmet = report['expectations']
     lines.append('  all met' if not unmet else '\n'.join(
         '  NOT MET: ' + u for u in unmet))
-    lines += ['', 'Consistency audit (Placement allocations, claims, '
-                  'migration contexts, vPMEM namespaces)']
+    lines += ['', 'Consistency audit (guests on the hypervisors, Placement '
+                  'allocations, claims, migration contexts, vPMEM '
+                  'namespaces)']
     problems = report['audit']['problems']
     lines.append('  clean' if not problems else '\n'.join(
         '  PROBLEM: ' + p for p in problems))

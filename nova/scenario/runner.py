@@ -218,7 +218,8 @@ class Runner(object):
               'expect': step.get('expect'), 'note': step.get('note'),
               'started_at': self.now(), 'total_time_s': None,
               'downtime_ms': None, 'bytes_moved': None, 'iterations': None,
-              'actions': [], 'samples': [], 'timeline': None}
+              'actions': [], 'samples': [], 'timeline': None,
+              'settlement': None}
         self.operations.append(op)
         if entry['uuid'] is None:
             op.update(result='skipped', error='instance %s was not created '
@@ -232,7 +233,7 @@ class Runner(object):
         self.display.started(op)
         try:
             if kind == 'evacuation':
-                migration = self.conductor.evacuate_instance(
+                migration = self.api.evacuate(
                     self.ctxt, instance, host=step.get('to'))
                 op['result'] = migration.status
             else:
@@ -289,11 +290,11 @@ class Runner(object):
             handles.append(self.timers.at(
                 start + step['force_complete_after'],
                 lambda: request('force-complete',
-                                self.conductor.live_migration_force_complete)))
+                                self.api.live_migrate_force_complete)))
         if 'abort_after' in step:
             handles.append(self.timers.at(
                 start + step['abort_after'],
-                lambda: request('abort', self.conductor.live_migration_abort)))
+                lambda: request('abort', self.api.live_migrate_abort)))
         for fault in step.get('faults') or []:
             self._schedule_fault(op, fault, start, handles, hooks, event)
 
@@ -303,16 +304,22 @@ class Runner(object):
                 if hook(migration):
                     hooks.remove(hook)
         try:
-            migration, outcome = self.conductor.live_migrate_instance(
+            migration, outcome = self.api.live_migrate(
                 self.ctxt, instance, host=step.get('to'),
                 block_migration=step.get('block_migration', False),
                 force=step.get('force', False), on_progress=on_progress)
         finally:
             for handle in handles:
                 self.timers.cancel(handle)
+        if outcome is None:
+            # The migration never started, yet the guest was found on the
+            # destination: the record says how it was settled.
+            op.update(dest=migration.dest_compute, result=migration.status)
+            return
         op.update(
             dest=migration.dest_compute, result=outcome.status,
-            error=outcome.error, policy=policy_label(outcome.policy),
+            error=outcome.error, settlement=outcome.settlement,
+            policy=policy_label(outcome.policy),
             flags=outcome.flags, total_time_s=outcome.total_time_s,
             downtime_ms=outcome.downtime_ms, bytes_moved=outcome.bytes_moved,
             iterations=outcome.iterations,

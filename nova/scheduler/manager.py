@@ -22,11 +22,15 @@ class Selection:
 
 class SchedulerManager(object):
 
-    def __init__(self, report_client, service_is_up=None):
+    def __init__(self, report_client, service_is_up=None,
+                 service_is_enabled=None):
         self.report_client = report_client
         #: host name -> bool; hosts whose compute service is down are never
         #: selected (None: every host counts as up).
         self.service_is_up = service_is_up
+        #: host name -> bool; hosts whose compute service an operator
+        #: disabled are never selected (None: every host is enabled).
+        self.service_is_enabled = service_is_enabled
 
     def find_candidates(self, ctxt, request_spec):
         """Hosts able to take the request, best first; nothing is claimed.
@@ -52,6 +56,7 @@ class SchedulerManager(object):
                  for p in self.report_client.get_providers()}
         candidates = []
         down = set()
+        disabled = set()
         for alloc_req in alloc_reqs:
             root = _root_of(alloc_req['allocations'], summaries)
             host = names.get(root)
@@ -59,6 +64,10 @@ class SchedulerManager(object):
                 continue
             if self.service_is_up and not self.service_is_up(host):
                 down.add(host)
+                continue
+            if (self.service_is_enabled
+                    and not self.service_is_enabled(host)):
+                disabled.add(host)
                 continue
             if (request_spec.requested_host
                     and host != request_spec.requested_host):
@@ -70,6 +79,9 @@ class SchedulerManager(object):
             if down:
                 reason += (' The compute service of %s is down.'
                            % ', '.join(sorted(down)))
+            if disabled:
+                reason += (' The compute service of %s is disabled.'
+                           % ', '.join(sorted(disabled)))
             raise exception.NoValidHost(reason=reason)
         candidates.sort(key=lambda s: (-_free(summaries, s.provider_uuid,
                                               orc.MEMORY_MB), s.host))

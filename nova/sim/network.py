@@ -80,6 +80,9 @@ class DomainRecord(object):
         self.last_job = None
         self.boot_time = None
         self.id = -1
+        #: jobStats calls still to fail with libvirt's end-of-migration
+        #: race (see virDomain.simInjectJobStatsRace).
+        self.job_stats_race = 0
         self.set_xml(xml)
 
     def set_xml(self, xml):

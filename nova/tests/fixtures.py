@@ -2,6 +2,7 @@
 
 import fixtures
 from oslo_utils import uuidutils
+from placement import deploy
 from placement.tests.functional.fixtures import placement as placement_fx
 
 from nova import objects
@@ -17,8 +18,17 @@ class PlacementFixture(fixtures.Fixture):
 
     def setUp(self):
         super().setUp()
-        self.placement = self.useFixture(placement_fx.PlacementFixture())
-        self.adapter = placement.noauth_adapter(self.placement.endpoint)
+        self.placement = self.useFixture(
+            placement_fx.PlacementFixture(use_intercept=False))
+        # Served one request at a time, as the embedded Placement is: the
+        # test database is one in-memory SQLite connection.
+        app = placement.SerializedApp(
+            deploy.loadapp(self.placement.conf_fixture.conf))
+        self.endpoint = 'http://%s/placement' % uuidutils.generate_uuid()
+        interception = placement.intercepted(app, self.endpoint)
+        interception.__enter__()
+        self.addCleanup(interception.__exit__, None, None, None)
+        self.adapter = placement.noauth_adapter(self.endpoint)
         self.client = report.SchedulerReportClient(self.adapter)
 
     def add_host(self, name, traits=(), vcpus=8, memory_mb=8192,

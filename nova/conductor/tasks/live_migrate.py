@@ -1,11 +1,16 @@
 """Live-migrate one instance: checks, destination, claim, hand-off.
 
-Order (nothing is written anywhere until every pre-check passed):
+The compute API has already marked the instance ``migrating`` (a
+compare-and-swap, so no second request can be here for it).  Order
+(nothing is written anywhere until every pre-check passed):
 
 1. pre-checks: instance state, its migration policy (flavor/image), the
    source service, and for a vPMEM instance that both hosts can live-migrate
-   vPMEM (the trait the libvirt driver reports);
-2. the instance's source allocation goes to the migration as consumer;
+   vPMEM (the trait the libvirt driver reports); for a forced host, every
+   trait the scheduler would have required (forcing skips the scheduler's
+   choice, not the capability checks);
+2. the migration record is created and the instance's source allocation
+   goes to the migration as consumer;
 3. a destination is claimed in Placement for the instance: through the
    scheduler and its request filters, or -- host given with ``force`` --
    directly on that host;
@@ -14,51 +19,50 @@ Order (nothing is written anywhere until every pre-check passed):
    MigrationContext;
 5. the source compute runs the migration and settles it.
 
-A failure in 2-4 moves the allocation back and marks the migration failed.
+Any failure in 1-4 (or a source that cannot be reached for 5) undoes
+everything done so far: the allocation is moved back, the destination's
+claim and context dropped, the migration marked failed and the task state
+cleared -- the instance is left exactly as it was.
 """
 
 from oslo_log import log as logging
 
+from nova.conductor.tasks import base
 from nova import exception
 from nova import objects
 from nova.objects import fields
-from nova.scheduler.client import report
+from nova.scheduler import request_filter
 from nova.scheduler import utils as scheduler_utils
 from nova.virt import hardware
 from nova.virt.libvirt import host as libvirt_host
 from nova.virt import migration_policy
 
 LOG = logging.getLogger(__name__)
-STATUS = fields.MigrationStatus
 VPMEM_TRAIT = libvirt_host.VPMEM_LIVE_MIGRATION_TRAIT
 MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
 
 
-class LiveMigrationTask(object):
+class LiveMigrationTask(base.MoveTask):
 
     def __init__(self, ctxt, instance, migration, destination,
                  block_migration, force, compute_rpcapi, scheduler,
                  report_client):
-        self.ctxt = ctxt
-        self.instance = instance
-        self.migration = migration
-        self.destination = destination
+        super().__init__(ctxt, instance, migration, destination,
+                         compute_rpcapi, scheduler, report_client)
         self.block_migration = block_migration
         self.force = force
-        self.compute_rpcapi = compute_rpcapi
-        self.scheduler = scheduler
-        self.reportclient = report_client
-        self.source = instance.host
 
     # -- pre-checks: nothing is claimed yet ----------------------------------
 
     def check(self):
         inst = self.instance
-        if inst.vm_state not in MIGRATABLE_STATES or inst.task_state:
+        if (inst.vm_state not in MIGRATABLE_STATES
+                or inst.task_state != fields.TaskState.MIGRATING):
             raise exception.InstanceInvalidState(
                 instance_uuid=inst.uuid,
                 state='%s/%s' % (inst.vm_state, inst.task_state or 'idle'),
-                action='live migration', needed='active or paused, idle')
+                action='live migration',
+                needed='active or paused, marked migrating by the API')
         # Refuses a flavor/image conflict with the key, value and rule.
         migration_policy.requested_features(inst.flavor, inst.image_meta)
         if not self.compute_rpcapi.is_up(self.source):
@@ -75,6 +79,25 @@ class LiveMigrationTask(object):
             self._check_vpmem_support(self.source)
             if self.destination is not None:
                 self._check_vpmem_support(self.destination)
+        if self.destination is not None and self.force:
+            self._check_forced_host_traits()
+
+    def _check_forced_host_traits(self):
+        """A forced host must have every trait the scheduler would have
+        required of it (post-copy, auto-converge, vPMEM migration).
+        """
+        spec = self._request_spec()
+        request_filter.process_reqspec(self.ctxt, spec)
+        required = set(spec.root_required)
+        if not required:
+            return
+        have = self.reportclient.get_traits(
+            self._provider_of(self.destination))
+        missing = sorted(required - set(have))
+        if missing:
+            raise exception.ForcedHostLacksTraits(
+                host=self.destination, instance_uuid=self.instance.uuid,
+                traits=', '.join(missing))
 
     def _provider_of(self, host):
         for provider in self.reportclient.get_providers():
@@ -94,12 +117,18 @@ class LiveMigrationTask(object):
     # -- the move ---------------------------------------------------------
 
     def execute(self, on_progress=None):
-        """Run the whole live migration; returns the MigrationOutcome."""
-        self.check()
-        self.reportclient.move_allocations(
-            self.instance.uuid, self.migration.uuid,
-            report.CONSUMER_MIGRATION)
+        """Run the whole live migration; returns the MigrationOutcome.
+
+        Pre-check errors are raised after the task state was cleared and
+        before any migration record, claim or allocation change exists.
+        """
         try:
+            self.check()
+        except Exception:
+            self._clear_task_state()
+            raise
+        try:
+            self._start_migration()
             dest, allocations = self._claim_destination()
             self.migration.dest_compute = dest
             self.migration.dest_node = dest
@@ -111,14 +140,21 @@ class LiveMigrationTask(object):
         except Exception as exc:
             LOG.warning('Live migration of %s refused before it started: '
                         '%s', self.instance.uuid, exc)
-            self._revert(exc)
+            self._revert()
             raise
-        self.instance.refresh()
-        self.instance.task_state = fields.TaskState.MIGRATING
-        self.instance.save()
-        return self.compute_rpcapi.call(
-            self.source, 'live_migration', self.ctxt, self.instance, dest,
-            self.migration, migrate_data, on_progress=on_progress)
+        try:
+            return self.compute_rpcapi.call(
+                self.source, 'live_migration', self.ctxt, self.instance,
+                dest, self.migration, migrate_data, on_progress=on_progress)
+        except exception.ComputeServiceUnavailable:
+            # The source never got the request: nothing moved, nothing
+            # of the source's half ran.  Undo the destination's claim too.
+            LOG.warning('Source %s went away before the live migration of '
+                        '%s started; undoing the destination claim',
+                        self.source, self.instance.uuid)
+            self._rollback_destination(dest)
+            self._revert()
+            raise
 
     def _request_spec(self):
         spec = objects.RequestSpec.from_instance(
@@ -158,19 +194,25 @@ class LiveMigrationTask(object):
             reason='the forced host %s cannot take %s' % (
                 dest, scheduler_utils.format_resources(resources)))
 
-    def _revert(self, exc):
+    def _rollback_destination(self, dest):
         try:
-            self.reportclient.revert_allocation_for_migration(
-                self.migration.uuid, self.instance.uuid)
-        except exception.NovaException as move_exc:
-            LOG.error('Could not give the allocation of migration %s back '
-                      'to %s: %s', self.migration.uuid, self.instance.uuid,
-                      move_exc)
-            status = STATUS.ERROR
-        else:
-            status = STATUS.FAILED
-        self.migration.status = status
-        self.migration.save()
+            self.compute_rpcapi.call(
+                dest, 'rollback_live_migration_at_destination', self.ctxt,
+                self.instance, self.migration)
+        except Exception as exc:
+            LOG.warning('Destination %s could not roll back %s (its audit '
+                        'and start-up clean the rest): %s', dest,
+                        self.instance.uuid, exc)
+
+    def _clear_task_state(self):
+        self.instance.task_state = None
+        self.instance.save(
+            expected_task_state=[fields.TaskState.MIGRATING])
+
+    def _revert(self):
+        """Put everything back as it was before the request."""
+        self._give_allocation_back()
         self.instance.refresh()
-        if self.instance.migration_context is not None:
-            self.instance.drop_migration_context()
+        self.instance.migration_context = None
+        self.instance.task_state = None
+        self.instance.save()

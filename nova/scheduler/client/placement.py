@@ -6,6 +6,7 @@ requests to the real Placement WSGI application).
 """
 
 import contextlib
+import threading
 
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import loading as ks_loading
@@ -44,6 +45,47 @@ def _keystone_adapter(conf):
         service_type=conf.placement.service_type or SERVICE_TYPE)
 
 
+class SerializedApp(object):
+    """A WSGI app that takes one request at a time.
+
+    Embedded Placement runs on SQLite, and an in-memory SQLite database is
+    one connection that oslo.db shares between threads.  Two requests at
+    once then interleave their transactions on that connection and SQLite
+    answers "cannot start a transaction within a transaction" (HTTP 500 to
+    the client, half-done allocation moves).  Serializing the requests --
+    the response body is read inside the lock -- keeps every Placement
+    transaction whole; races between clients then surface as Placement's
+    own generation conflicts (409), which the client retries.
+    """
+
+    def __init__(self, app):
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            result = self._app(environ, start_response)
+            try:
+                return [b''.join(result)]
+            finally:
+                close = getattr(result, 'close', None)
+                if close is not None:
+                    close()
+
+
+@contextlib.contextmanager
+def intercepted(app, url):
+    """Route requests for ``url`` to ``app`` in this process."""
+    from wsgi_intercept import interceptor
+
+    intercept = interceptor.RequestsInterceptor(lambda: app, url=url)
+    intercept.install_intercept()
+    try:
+        yield url
+    finally:
+        intercept.uninstall_intercept()
+
+
 def _embedded_app(connection):
     """The Placement WSGI app on ``connection``, built once per process."""
     if connection in _EMBEDDED_APP:
@@ -76,6 +118,7 @@ def _embedded_app(connection):
     except Exception as exc:
         raise exception.EmbeddedPlacementError(
             reason='%s: %s' % (type(exc).__name__, exc))
+    app = SerializedApp(app)
     _EMBEDDED_APP[connection] = app
     return app
 
@@ -83,17 +126,11 @@ def _embedded_app(connection):
 @contextlib.contextmanager
 def embedded_placement(connection='sqlite://'):
     """Run the real Placement app in-process; yields its endpoint URL."""
-    from wsgi_intercept import interceptor
-
     app = _embedded_app(connection)
     url = 'http://placement-%s.embedded/placement' % (
         uuidutils.generate_uuid(dashed=False)[:12])
-    intercept = interceptor.RequestsInterceptor(lambda: app, url=url)
-    intercept.install_intercept()
-    try:
+    with intercepted(app, url):
         yield url
-    finally:
-        intercept.uninstall_intercept()
 
 
 def is_embedded(conf):

@@ -113,7 +113,7 @@ def _fault_destination_failure(cell):
             return True
         if migration.status == STATUS.RUNNING and 'forced' not in state:
             state['forced'] = True
-            cloud.conductor.live_migration_force_complete(
+            cloud.api.live_migrate_force_complete(
                 cloud.ctxt, cell.instance)
 
     def fail(migration):
@@ -164,8 +164,11 @@ FAULTS = collections.OrderedDict((f.name, f) for f in (
           {k: _FAILED_ON_SOURCE for k in KINDS}),
     Fault('destination failure in post-copy', _fault_destination_failure,
           HOPELESS, True,
+          # A block migration is still copying disks when force-complete
+          # asks for post-copy (QEMU switches once memory moves), so the
+          # guest is still whole on the source when the destination dies.
           {'plain': (STATUS.ERROR, 'src', ERROR),
-           'block': (STATUS.ERROR, 'src', ERROR),
+           'block': _FAILED_ON_SOURCE,
            'vpmem': _FAILED_ON_SOURCE}),
     Fault('source cleanup failure', _fault_source_cleanup, BUSY, False,
           {k: (STATUS.COMPLETED, 'dst', ACTIVE) for k in KINDS}),
@@ -183,7 +186,7 @@ def run_cell(cloud, fault_name, kind):
     fault.inject(cell)
     error = None
     try:
-        _migration, outcome = cloud.conductor.live_migrate_instance(
+        _migration, outcome = cloud.api.live_migrate(
             cloud.ctxt, cell.instance, block_migration=kind == 'block',
             on_progress=cell.on_progress)
         error = outcome.error

@@ -32,8 +32,9 @@ def flavor(name='small', vcpus=2, memory_mb=2048, root_gb=10, **specs):
 
 
 class DeploymentFixture(fixtures.Fixture):
-    """Hosts: {name: {'pmem': bool, 'lib_version': int, 'libvirt_opts':
-    {...}}}; every host gets vPMEM namespaces unless ``pmem`` is False.
+    """Hosts: {name: {'pmem': bool, 'lib_version': int, 'qemu_version':
+    int, 'memory_mb': int, 'cpus': int, 'libvirt_opts': {...}}}; every host
+    gets vPMEM namespaces unless ``pmem`` is False.
     """
 
     def __init__(self, hosts=None):
@@ -53,8 +54,9 @@ class DeploymentFixture(fixtures.Fixture):
             pmem = spec.get('pmem', True)
             sim_kwargs = {'pmem_namespaces': PMEM_NAMESPACES if pmem
                           else None}
-            if 'lib_version' in spec:
-                sim_kwargs['lib_version'] = spec['lib_version']
+            for key in ('lib_version', 'qemu_version', 'memory_mb', 'cpus'):
+                if key in spec:
+                    sim_kwargs[key] = spec[key]
             self.sim.hosts[name] = self.network.add_host(
                 self.sim.uri(name), name, **sim_kwargs)
             opts = dict(spec.get('libvirt_opts', {}))
@@ -65,6 +67,10 @@ class DeploymentFixture(fixtures.Fixture):
     @property
     def conductor(self):
         return self.deployment.conductor
+
+    @property
+    def api(self):
+        return self.deployment.api
 
     def compute(self, name):
         return self.deployment.compute(name)

@@ -24,7 +24,7 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         self.assertEqual({'src': {'VCPU': 2, 'MEMORY_MB': 2048,
                                   'DISK_GB': 10}},
                          self.cloud.allocations(inst.uuid))
-        migration, outcome = self.cloud.conductor.live_migrate_instance(
+        migration, outcome = self.cloud.api.live_migrate(
             self.ctxt, inst)
         self.assertEqual(STATUS.COMPLETED, outcome.status)
         self.assertEqual(STATUS.COMPLETED, migration.status)
@@ -46,7 +46,7 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         inst = self.cloud.boot(helpers.flavor(), host='src')
         self.cloud.deployment.service_down('dst')
         exc = self.assertRaises(exception.NoValidHost,
-                                self.cloud.conductor.live_migrate_instance,
+                                self.cloud.api.live_migrate,
                                 self.ctxt, inst)
         self.assertIn('The compute service of dst is down.', str(exc))
         inst.refresh()
@@ -54,9 +54,27 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         self.cloud.deployment.service_up('dst')
         self.assert_consistent()
 
+    def test_scheduler_skips_disabled_host(self):
+        inst = self.cloud.boot(helpers.flavor(), host='src')
+        services = self.cloud.deployment.services
+        (dst,) = [r for r in services.list() if r.host == 'dst']
+        services.update(dst.uuid, disabled=True)
+        exc = self.assertRaises(exception.NoValidHost,
+                                self.cloud.api.live_migrate,
+                                self.ctxt, inst)
+        self.assertIn('The compute service of dst is disabled.', str(exc))
+        # Disabled is not down: the host still serves what it has.
+        self.assertTrue(self.cloud.deployment.compute_rpcapi.is_up('dst'))
+        services.update(dst.uuid, disabled=False)
+        inst.refresh()
+        migration, _outcome = self.cloud.api.live_migrate(self.ctxt, inst)
+        self.assertEqual(('dst', STATUS.COMPLETED),
+                         (migration.dest_compute, migration.status))
+        self.assert_consistent()
+
     def test_forced_host_and_block_migration(self):
         inst = self.cloud.boot(helpers.flavor(), host='src')
-        migration, outcome = self.cloud.conductor.live_migrate_instance(
+        migration, outcome = self.cloud.api.live_migrate(
             self.ctxt, inst, host='dst', force=True, block_migration=True)
         self.assertEqual(STATUS.COMPLETED, outcome.status)
         self.assertIn('VIR_MIGRATE_NON_SHARED_INC', outcome.flags)
@@ -77,7 +95,7 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
                     self.cloud.compute('dst').rt.tracked_migrations))
                 seen.append(set(
                     self.cloud.compute('src').rt.tracked_instances))
-        self.cloud.conductor.live_migrate_instance(
+        self.cloud.api.live_migrate(
             self.ctxt, inst, on_progress=on_progress)
         ctx, incoming, at_source = seen
         self.assertEqual(inst.uuid, ctx.instance_uuid)
@@ -96,10 +114,10 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
 
         def on_progress(mig):
             if mig.status == STATUS.RUNNING and mig.memory_processed:
-                self.cloud.conductor.live_migration_abort(
+                self.cloud.api.live_migrate_abort(
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
-        migration, outcome = self.cloud.conductor.live_migrate_instance(
+        migration, outcome = self.cloud.api.live_migrate(
             self.ctxt, inst, on_progress=on_progress)
         self.assertEqual(STATUS.CANCELLED, migration.status)
         inst.refresh()
@@ -114,7 +132,7 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         inst.task_state = fields.TaskState.MIGRATING
         inst.save()
         exc = self.assertRaises(exception.InstanceInvalidState,
-                                self.cloud.conductor.live_migrate_instance,
+                                self.cloud.api.live_migrate,
                                 self.ctxt, inst)
         self.assertIn('live migration needs active or paused', str(exc))
         self.assertEqual([], objects.Migration.get_by_instance(
@@ -128,7 +146,7 @@ class LiveMigrationTestCase(helpers.DeploymentTestCase):
         self.cloud.placement.client.set_traits(
             self.cloud.compute('dst').rt.compute_node.uuid, [])
         self.assertRaises(exception.NoValidHost,
-                          self.cloud.conductor.live_migrate_instance,
+                          self.cloud.api.live_migrate,
                           self.ctxt, inst)
         self.cloud.compute('dst').service_up = True
         (migration,) = objects.Migration.get_by_instance(self.ctxt,
@@ -153,9 +171,9 @@ class VPMEMLiveMigrationTestCase(helpers.DeploymentTestCase):
 
         def force(mig):
             if mig.status == STATUS.RUNNING:
-                self.cloud.conductor.live_migration_force_complete(
+                self.cloud.api.live_migrate_force_complete(
                     self.ctxt, inst)
-        migration, outcome = self.cloud.conductor.live_migrate_instance(
+        migration, outcome = self.cloud.api.live_migrate(
             self.ctxt, inst, on_progress=force)
         self.assertEqual(STATUS.COMPLETED, outcome.status)
         # vPMEM never goes post-copy, even when the host permits it.
@@ -182,7 +200,7 @@ class VPMEMLiveMigrationTestCase(helpers.DeploymentTestCase):
         before = self.cloud.allocations(inst.uuid)
         exc = self.assertRaises(
             exception.VPMEMLiveMigrationUnsupported,
-            self.cloud.conductor.live_migrate_instance, self.ctxt, inst,
+            self.cloud.api.live_migrate, self.ctxt, inst,
             host='dst')
         self.assertIn('host dst cannot live-migrate them', str(exc))
         self.assertIn('CUSTOM_COMPUTE_MIGRATE_VPMEM', str(exc))
@@ -200,7 +218,7 @@ class OldSourceTestCase(helpers.DeploymentTestCase):
         inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
         exc = self.assertRaises(
             exception.VPMEMLiveMigrationUnsupported,
-            self.cloud.conductor.live_migrate_instance, self.ctxt, inst)
+            self.cloud.api.live_migrate, self.ctxt, inst)
         self.assertIn('host src cannot', str(exc))
         self.assertEqual([], objects.Migration.get_by_instance(
             self.ctxt, inst.uuid))
@@ -213,11 +231,11 @@ class EvacuateTestCase(helpers.DeploymentTestCase):
         inst = self.cloud.boot(helpers.flavor(hw__pmem='SMALL'), host='src')
         src_path = inst.resources.vpmems[0].devpath
         exc = self.assertRaises(exception.ComputeServiceStillUp,
-                                self.cloud.conductor.evacuate_instance,
+                                self.cloud.api.evacuate,
                                 self.ctxt, inst)
         self.assertIn('src', str(exc))
         self.cloud.deployment.service_down('src')
-        migration = self.cloud.conductor.evacuate_instance(self.ctxt, inst)
+        migration = self.cloud.api.evacuate(self.ctxt, inst)
         self.assertEqual(STATUS.COMPLETED, migration.status)
         self.assertEqual(fields.MigrationType.EVACUATION,
                          migration.migration_type)
@@ -242,7 +260,7 @@ class EvacuateTestCase(helpers.DeploymentTestCase):
             dst.driver, 'spawn', side_effect=exception.LibvirtCallFailed(
                 operation='create', code=1, reason='injected')))
         self.assertRaises(exception.LibvirtCallFailed,
-                          self.cloud.conductor.evacuate_instance,
+                          self.cloud.api.evacuate,
                           self.ctxt, inst)
         inst.refresh()
         self.assertEqual('src', inst.host)

@@ -238,10 +238,32 @@ class ForceCompleteAndAbortTestCase(_Base):
         def explode(inst):
             raise _MonitorBug('monitor bug')
         self._at(3, explode)
-        self.assertRaises(_MonitorBug, self.migrate, instance, BUSY)
+        outcome = self.migrate(instance, BUSY)
+        # The pre-copy job was aborted and waited for; the guest never
+        # left the source, and the outcome says why it ended.
+        self.assertEqual(STATUS.CANCELLED, outcome.status)
+        self.assertTrue(outcome.job_ended)
+        self.assertIn('monitoring the migration failed: monitor bug',
+                      outcome.error)
         self.assert_on(instance, 'src')
-        self.assertEqual(STATUS.RUNNING, self.saves[-1][1])
         self.assertGreaterEqual(self.sim.network.clock.now(), 3)
+
+    def test_monitor_failure_in_post_copy_waits_for_the_end(self):
+        # Post-copy must not be aborted (it cannot be): the driver waits
+        # for it to finish and reports the guest where it is.
+        instance = _instance({'compute:live_migration_post_copy': 'true'})
+        self._at(4, self.driver.live_migration_force_complete)
+
+        def explode(inst, mig):
+            if mig.status == STATUS.POST_COPY:
+                raise _MonitorBug('monitor bug in post-copy')
+        self.hooks.append(explode)
+        outcome = self.migrate(instance, HOPELESS)
+        self.assertTrue(outcome.postcopy_started)
+        self.assertTrue(outcome.job_ended)
+        self.assertEqual(STATUS.COMPLETED, outcome.status)
+        self.assertIn('monitor bug in post-copy', outcome.error)
+        self.assert_on(instance, 'dst')
 
 
 class ProgressTimeoutTestCase(_Base):

@@ -15,6 +15,7 @@ import nova.conf
 from nova import exception
 from nova.objects import fields
 from nova.virt.libvirt import flags as migrate_flags
+from nova.virt.libvirt import job
 from nova.virt.libvirt import migration
 from nova.virt.libvirt import vpmem
 from nova.virt.libvirt import vpmem_xml
@@ -28,6 +29,11 @@ POLL_INTERVAL = 0.5
 #: Real seconds to wait for libvirt's migrate call to return once the
 #: job is over (or after an emergency abort).
 JOIN_TIMEOUT = 30
+#: Seconds (on the migration's clock) to wait for a post-copy migration
+#: the monitor lost sight of to end on its own.
+POSTCOPY_WAIT = 3600
+#: Real seconds to let the migrate call's thread return between two looks.
+JOIN_POLL = 0.05
 #: Kernel command line of a directly booted guest, before the image's
 #: os_command_line.
 BASE_CMDLINE = 'console=ttyS0'
@@ -60,6 +66,12 @@ class MigrationOutcome:
     samples: list = dataclasses.field(default_factory=list)
     #: The last statistics of the running job (a JobInfo).
     last_info: object = dataclasses.field(default=None, repr=False)
+    #: The migration switched to post-copy at some point.
+    postcopy_started: bool = False
+    #: libvirt's migrate call returned: the job is over.
+    job_ended: bool = True
+    #: Why the compute service settled it otherwise than reported.
+    settlement: str = None
 
 
 class _MigrateCall(threading.Thread):
@@ -188,6 +200,25 @@ class LibvirtDriver(object):
     def list_instance_uuids(self):
         return self._host.list_guest_uuids()
 
+    def guest_power_state(self, instance):
+        """The power state of the instance's domain here, None if this
+        hypervisor has no domain of it.
+        """
+        guest = self._host.find_guest(instance.uuid)
+        return None if guest is None else guest.power_state()
+
+    def list_guest_power_states(self):
+        """{instance uuid: power state} of every domain of this host."""
+        states = {}
+        for guest in self._host.list_guests():
+            try:
+                states[guest.uuid] = guest.power_state()
+            except exception.LibvirtCallFailed as exc:
+                # Undefined between the listing and the look: gone.
+                LOG.debug('Domain %s went away while listed: %s',
+                          guest.uuid, exc)
+        return states
+
     def check_vpmem_paths(self, paths):
         """Every device path must be one of this host's namespaces."""
         known = {dev.devpath for devs in self.get_vpmems().values()
@@ -307,13 +338,12 @@ class LibvirtDriver(object):
             try:
                 info = self._watch(active, call, clock, start, migration_obj,
                                    on_progress, outcome)
-            except Exception:
+            except Exception as exc:
                 # Never leave a libvirt job running unwatched: split brain.
-                LOG.exception('Monitoring the migration of %s failed; '
-                              'aborting it', instance.uuid)
-                self._abort_quietly(guest)
-                call.join(JOIN_TIMEOUT)
-                raise
+                LOG.exception('Monitoring the migration of %s failed',
+                              instance.uuid)
+                outcome.error = 'monitoring the migration failed: %s' % exc
+                info = self._stop_unwatched(active, call, clock)
         finally:
             self._active.pop(instance.uuid, None)
         info = self._final_job_info(instance, dest_uri, call, info, outcome)
@@ -371,6 +401,39 @@ class LibvirtDriver(object):
                 return guest.get_job_info()
             clock.sleep(POLL_INTERVAL)
 
+    def _stop_unwatched(self, active, call, clock):
+        """End a job the monitor lost sight of; returns the last JobInfo.
+
+        Pre-copy is aborted.  Post-copy cannot be (and must not be:
+        the guest's memory is split between the hosts), so it is waited
+        for -- it ends on its own.  Either way the wait for libvirt's
+        migrate call is bounded; the outcome says whether the job ended.
+        """
+        postcopy = active.monitor.phase is migration.Phase.POSTCOPY
+        if postcopy:
+            LOG.warning('Migration of %s is in post-copy: waiting for it '
+                        'to end instead of aborting it', active.guest.uuid)
+            limit = POSTCOPY_WAIT
+        else:
+            LOG.warning('Aborting the migration of %s', active.guest.uuid)
+            self._abort_quietly(active.guest)
+            limit = JOIN_TIMEOUT
+        waited = 0.0
+        while True:
+            # A short real wait lets the call's thread return once libvirt
+            # ended the job (the simulator's clock needs no real time).
+            call.join(JOIN_POLL)
+            if not call.is_alive() or waited >= limit:
+                break
+            clock.sleep(POLL_INTERVAL)
+            waited += POLL_INTERVAL
+        try:
+            return active.guest.get_job_info()
+        except exception.NovaException as exc:
+            LOG.warning('No job statistics for %s after the monitor '
+                        'failed: %s', active.guest.uuid, exc)
+            return active.outcome.last_info or job.JobInfo()
+
     def _apply_unless_over(self, guest, decision):
         """Apply a decision; False if the job ended before it could be.
 
@@ -407,17 +470,27 @@ class LibvirtDriver(object):
                 outcome):
         monitor = active.monitor
         error = call.error
-        if error is None:
+        outcome.postcopy_started = monitor.postcopy_started
+        outcome.job_ended = not call.is_alive()
+        if not outcome.job_ended:
+            status = fields.MigrationStatus.ERROR
+            error = exception.NovaException(
+                'the libvirt migration job did not end')
+        elif error is None:
+            # (Even when the monitor failed: libvirt's call succeeded, and
+            # the compute service checks where the guest runs anyway.)
             status = fields.MigrationStatus.COMPLETED
         elif error.kwargs.get('aborted'):
             status = fields.MigrationStatus.CANCELLED
-        elif monitor.phase is migration.Phase.POSTCOPY:
-            # The guest's memory was split across the hosts: it is lost.
+        elif monitor.postcopy_started:
+            # The guest's memory was split across the hosts; the compute
+            # service looks where it is before anything is cleaned up.
             status = fields.MigrationStatus.ERROR
         else:
             status = fields.MigrationStatus.FAILED
         if status != fields.MigrationStatus.COMPLETED:
-            outcome.error = str(error)
+            outcome.error = '; '.join(filter(None, (outcome.error,
+                                                    str(error))))
             aborts = [d for _t, d in outcome.actions
                       if d.action is migration.Action.ABORT]
             if aborts:
@@ -490,4 +563,17 @@ class LibvirtDriver(object):
         active = self._running(instance)
         migration.check_abort_allowed(active.monitor.phase,
                                       instance_uuid=instance.uuid)
-        active.guest.abort_job()
+        try:
+            active.guest.abort_job()
+        except exception.LibvirtCallFailed as exc:
+            # The job may have ended between the check and the call (the
+            # source domain is then gone): nothing is left to abort.
+            try:
+                still = active.guest.get_job_info().is_active
+            except exception.LibvirtCallFailed:
+                still = False
+            if still:
+                raise
+            LOG.info('Abort of %s arrived after its migration ended: %s',
+                     instance.uuid, exc)
+            raise exception.NoActiveMigration(instance_uuid=instance.uuid)

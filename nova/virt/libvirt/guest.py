@@ -2,10 +2,30 @@
 
 from oslo_log import log as logging
 
+from nova.compute import power_state
 from nova import exception
 from nova.virt.libvirt import job
 
 LOG = logging.getLogger(__name__)
+
+#: libvirt reports this (VIR_ERR_INTERNAL_ERROR) when jobStats races the
+#: end of a migration: QEMU's job is over, its RAM statistics are gone,
+#: and libvirt has not yet noticed.  The migration may well have
+#: completed: it is "no job information yet", never a failure.
+NO_RAM_INFO = 'migration was active, but no RAM info was set'
+
+
+def _power_states(lv):
+    return {
+        lv.VIR_DOMAIN_NOSTATE: power_state.NOSTATE,
+        lv.VIR_DOMAIN_RUNNING: power_state.RUNNING,
+        lv.VIR_DOMAIN_BLOCKED: power_state.RUNNING,
+        lv.VIR_DOMAIN_PAUSED: power_state.PAUSED,
+        lv.VIR_DOMAIN_SHUTDOWN: power_state.SHUTDOWN,
+        lv.VIR_DOMAIN_SHUTOFF: power_state.SHUTDOWN,
+        lv.VIR_DOMAIN_CRASHED: power_state.CRASHED,
+        lv.VIR_DOMAIN_PMSUSPENDED: power_state.SUSPENDED,
+    }
 
 
 class Guest(object):
@@ -41,6 +61,11 @@ class Guest(object):
     def is_running(self):
         state, _reason = self._call('state', self._domain.state, 0)
         return state == self._lv.VIR_DOMAIN_RUNNING
+
+    def power_state(self):
+        """The domain's state as a nova.compute.power_state value."""
+        state, _reason = self._call('state', self._domain.state, 0)
+        return _power_states(self._lv).get(state, power_state.NOSTATE)
 
     def is_active(self):
         return bool(self._call('isActive', self._domain.isActive))
@@ -81,6 +106,11 @@ class Guest(object):
                 # the switch-over) stopped and about to go: the migration
                 # finished.
                 return job.JobInfo(type=job.JOB_COMPLETED)
+            if (code == self._lv.VIR_ERR_INTERNAL_ERROR
+                    and NO_RAM_INFO in (exc.get_error_message() or '')):
+                LOG.debug('No job statistics for %s yet: %s', self.uuid,
+                          exc.get_error_message())
+                return job.JobInfo(type=job.JOB_NONE)
             raise exception.LibvirtCallFailed(
                 operation='jobStats', code=code,
                 reason=exc.get_error_message())

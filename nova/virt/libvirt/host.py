@@ -214,11 +214,17 @@ class Host(object):
             return None
         return job.JobInfo.from_stats(stats)
 
+    def list_guests(self):
+        """A Guest for every domain this hypervisor knows (running or
+        not).
+        """
+        conn = self.get_connection()
+        return [libvirt_guest.Guest(domain, self) for domain in
+                self.call('listAllDomains', conn.listAllDomains, 0)]
+
     def list_guest_uuids(self):
         """UUIDs of every domain this hypervisor knows (running or not)."""
-        conn = self.get_connection()
-        return [domain.UUIDString() for domain in
-                self.call('listAllDomains', conn.listAllDomains, 0)]
+        return [guest.uuid for guest in self.list_guests()]
 
     def get_hostname(self):
         conn = self.get_connection()

@@ -164,6 +164,38 @@ class Action(enum.Enum):
     START_POSTCOPY = 'start-postcopy'
     PAUSE = 'pause'
     ABORT = 'abort'
+    # Nothing for libvirt: the switch to post-copy asked for is held back
+    # while the link moves no data (see LinkWatch).
+    WAIT_FOR_LINK = 'wait-for-link'
+
+
+class LinkWatch(object):
+    """Tells, from the job statistics alone, that the link moves nothing.
+
+    Stalled means: the job is active, data remains, and not one byte was
+    processed over the last ``samples`` samples after the first (at the
+    monitor's half-second polls, a second or more).  Starting post-copy
+    then would move the guest to the destination with its memory behind
+    a dead link -- a recoverable stall turned into a lost guest.
+    """
+
+    def __init__(self, samples=2):
+        self.samples = samples
+        self._processed = None
+        self._still = 0
+
+    def update(self, job):
+        """Take one sample; return True while the link looks stalled."""
+        if not job.is_active:
+            return False
+        if self._processed is not None and (
+                job.data_processed <= self._processed
+                and job.data_remaining > 0):
+            self._still += 1
+        else:
+            self._still = 0
+        self._processed = job.data_processed
+        return self._still >= self.samples
 
 
 @dataclasses.dataclass(frozen=True)
@@ -287,7 +319,13 @@ class Monitor(object):
         self.deadline = completion_deadline(config.completion_timeout,
                                             data_gib)
         self.watch = ProgressWatch(config.progress_timeout)
+        self.link = LinkWatch()
+        self._force_pending = False
+        self._waiting_for_link = False
         self.phase = Phase.PRECOPY
+        #: True once the switch to post-copy was applied (it stays True
+        #: when the phase later becomes FINISHED).
+        self.postcopy_started = False
         self.downtime = None
         self.aborted = False
         self._paused = False
@@ -299,12 +337,23 @@ class Monitor(object):
         """True when the monitor paused the guest."""
         return self._paused
 
-    def _force(self, reason):
+    def _force(self, reason, link_stalled=False):
         decision = force_complete_action(
             self.flags_have_postcopy, self.phase == Phase.POSTCOPY,
             self.phase == Phase.PAUSED_PRECOPY)
         if decision is None:
+            self._force_pending = False
             return None
+        if decision.action is Action.START_POSTCOPY and link_stalled:
+            # Wait for the link; say so once.
+            self._force_pending = True
+            if self._waiting_for_link:
+                return None
+            return Decision(Action.WAIT_FOR_LINK, reason=(
+                '%s: the link moved no data for the last second; switching '
+                'to post-copy now would lose the guest if the link stays '
+                'down, so the switch waits for the link (pre-copy keeps '
+                'the guest whole on the source)' % reason))
         return dataclasses.replace(decision, reason='%s: %s' % (
             reason, decision.reason))
 
@@ -328,8 +377,9 @@ class Monitor(object):
             add(Decision(Action.SET_DOWNTIME, downtime,
                          'downtime step after %d s' % elapsed))
 
-        if force_requested:
-            add(self._force('force-complete requested'))
+        link_stalled = self.link.update(job)
+        if force_requested or self._force_pending:
+            add(self._force('force-complete requested', link_stalled))
 
         if self.deadline is not None and elapsed > self.deadline:
             timeout = ('not completed after %d s: the completion timeout '
@@ -339,7 +389,7 @@ class Monitor(object):
             if self.config.timeout_action == 'abort':
                 add(Decision(Action.ABORT, reason=timeout))
             else:
-                add(self._force(timeout))
+                add(self._force(timeout, link_stalled))
 
         levers, self._levers_changed = self._levers_changed, False
         if self.watch.update(now, job, levers_changed=levers):
@@ -359,11 +409,16 @@ class Monitor(object):
             self._levers_changed = True
         elif action == Action.START_POSTCOPY:
             self.phase = Phase.POSTCOPY
+            self.postcopy_started = True
             self._levers_changed = True
+            self._force_pending = self._waiting_for_link = False
         elif action == Action.PAUSE:
             self.phase = Phase.PAUSED_PRECOPY
             self._paused = True
             self._levers_changed = True
+            self._force_pending = self._waiting_for_link = False
+        elif action == Action.WAIT_FOR_LINK:
+            self._waiting_for_link = True
         elif action == Action.ABORT:
             self.aborted = True
 

@@ -49,3 +49,160 @@ class CreateTestCase(test.NoDBTestCase):
             self.assertRaises(exception.Invalid, self.api.create, self.ctxt,
                               flavor, image)
         self.assertFalse(self.scheduler.select_destinations.called)
+
+
+class MoveRequestTestCase(test.NoDBTestCase):
+    """Requests that start a task mark the instance first (CAS)."""
+
+    def setUp(self):
+        super().setUp()
+        from nova.objects import fields
+        from nova.tests import fixtures as nova_fixtures
+
+        self.fields = fields
+        self.useFixture(nova_fixtures.Database())
+        self.ctxt = context.get_admin_context()
+        self.conductor = mock.Mock()
+        self.rpc = mock.Mock()
+        self.rpc.is_up.return_value = False
+        self.api = compute_api.API(mock.Mock(), self.rpc, self.conductor)
+        self.instance = objects.Instance(
+            context=self.ctxt, uuid='9d0f6a2b-1c3e-4f5a-8b7c-6d5e4f3a2b1c',
+            project_id='p', user_id='u', host='src', node='src',
+            vm_state=fields.VMState.ACTIVE,
+            flavor=objects.Flavor(flavorid='f', name='f', vcpus=1,
+                                  memory_mb=512))
+        self.instance.create()
+
+    def _stored(self):
+        return objects.Instance.get_by_uuid(self.ctxt, self.instance.uuid)
+
+    def test_live_migrate_marks_then_calls_the_conductor(self):
+        def conductor_sees(ctxt, instance, **kw):
+            self.assertEqual(self.fields.TaskState.MIGRATING,
+                             self._stored().task_state)
+            return 'mig', 'outcome'
+        self.conductor.live_migrate_instance.side_effect = conductor_sees
+        self.assertEqual(('mig', 'outcome'), self.api.live_migrate(
+            self.ctxt, self.instance, host='dst', force=True))
+        kwargs = self.conductor.live_migrate_instance.call_args[1]
+        self.assertEqual(('dst', True), (kwargs['host'], kwargs['force']))
+
+    def test_second_request_refused_before_the_conductor(self):
+        stale = self._stored()
+        self.api.live_migrate(self.ctxt, self.instance)
+        # The stale copy still says idle: only the database knows better.
+        self.assertIsNone(stale.task_state)
+        self.assertRaises(exception.InstanceInvalidState,
+                          self.api.live_migrate, self.ctxt, stale)
+        self.assertRaises(exception.InstanceInvalidState,
+                          self.api.evacuate, self.ctxt, self._stored())
+        self.assertEqual(1, self.conductor.live_migrate_instance.call_count)
+        self.conductor.evacuate_instance.assert_not_called()
+
+    def test_state_refused_names_what_is_needed(self):
+        self.instance.vm_state = self.fields.VMState.STOPPED
+        self.instance.save()
+        exc = self.assertRaises(exception.InstanceInvalidState,
+                                self.api.live_migrate, self.ctxt,
+                                self.instance)
+        self.assertIn('stopped/idle', str(exc))
+        self.assertIn('active or paused', str(exc))
+        self.conductor.live_migrate_instance.assert_not_called()
+
+    def test_evacuate_needs_the_host_down(self):
+        self.rpc.is_up.return_value = True
+        self.assertRaises(exception.ComputeServiceStillUp,
+                          self.api.evacuate, self.ctxt, self.instance)
+        self.assertIsNone(self._stored().task_state)
+
+    def test_abort_refused_in_post_copy_by_the_api(self):
+        self.instance.task_state = self.fields.TaskState.MIGRATING
+        self.instance.save()
+        migration = objects.Migration(
+            context=self.ctxt, uuid='1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6',
+            instance_uuid=self.instance.uuid,
+            migration_type=self.fields.MigrationType.LIVE_MIGRATION,
+            status=self.fields.MigrationStatus.POST_COPY,
+            source_compute='src', dest_compute='dst')
+        migration.create()
+        exc = self.assertRaises(exception.MigrationAbortNotAllowed,
+                                self.api.live_migrate_abort, self.ctxt,
+                                self.instance)
+        self.assertIn('post-copy', str(exc))
+        self.conductor.live_migration_abort.assert_not_called()
+        # Force-complete is fine (it is a no-op in post-copy).
+        self.api.live_migrate_force_complete(self.ctxt, self.instance,
+                                             migration.id)
+        self.conductor.live_migration_force_complete.assert_called_once()
+
+    def test_abort_without_a_migration(self):
+        self.assertRaises(exception.NoActiveMigration,
+                          self.api.live_migrate_abort, self.ctxt,
+                          self.instance)
+
+    def test_delete_on_a_down_host_is_local(self):
+        self.api.delete(self.ctxt, self.instance)
+        self.assertRaises(exception.InstanceNotFound, self._stored)
+        self.api.scheduler.report_client.delete_allocation_for_consumer \
+            .assert_called_once_with(self.instance.uuid)
+
+
+class LiveMigrateAsyncTestCase(MoveRequestTestCase):
+    """The REST API's entry: answer once accepted, run in the background."""
+
+    def _migration(self, status):
+        return objects.Migration(
+            context=self.ctxt, uuid='2e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6',
+            instance_uuid=self.instance.uuid,
+            migration_type=self.fields.MigrationType.LIVE_MIGRATION,
+            status=status, source_compute='src', dest_compute='dst')
+
+    def test_returns_the_record_once_running_then_finishes(self):
+        import threading
+
+        release = threading.Event()
+        running = self._migration(self.fields.MigrationStatus.RUNNING)
+
+        def conductor(ctxt, instance, on_progress=None, **kw):
+            self.assertEqual(self.fields.TaskState.MIGRATING,
+                             self._stored().task_state)
+            on_progress(running)
+            release.wait(10)
+            return running, 'outcome'
+        self.conductor.live_migrate_instance.side_effect = conductor
+        migration = self.api.live_migrate_async(
+            self.ctxt, self.instance, host='dst', accept_timeout=10)
+        self.assertEqual(running.uuid, migration.uuid)
+        self.assertIsNot(running, migration)
+        self.assertEqual(1, self.api.wait_background(0.05))
+        release.set()
+        self.assertEqual(0, self.api.wait_background(10))
+
+    def test_refusal_before_start_is_raised_to_the_caller(self):
+        self.conductor.live_migrate_instance.side_effect = (
+            exception.NoValidHost(reason='none fits'))
+        exc = self.assertRaises(exception.NoValidHost,
+                                self.api.live_migrate_async, self.ctxt,
+                                self.instance, accept_timeout=10)
+        self.assertIn('none fits', str(exc))
+        self.assertEqual(0, self.api.wait_background(10))
+
+    def test_compare_and_swap_refuses_in_the_caller(self):
+        stale = self._stored()
+        self.instance.task_state = self.fields.TaskState.MIGRATING
+        self.instance.save()
+        self.assertRaises(exception.InstanceInvalidState,
+                          self.api.live_migrate_async, self.ctxt, stale)
+        self.conductor.live_migrate_instance.assert_not_called()
+
+    def test_undecided_within_the_timeout(self):
+        import threading
+
+        release = threading.Event()
+        self.conductor.live_migrate_instance.side_effect = (
+            lambda *a, **k: release.wait(10) and (None, None))
+        self.assertIsNone(self.api.live_migrate_async(
+            self.ctxt, self.instance, accept_timeout=0.05))
+        release.set()
+        self.assertEqual(0, self.api.wait_background(10))

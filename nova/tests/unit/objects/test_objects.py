@@ -18,11 +18,11 @@ OBJECT_HASHES = {
     'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
     'ImageMetaProps': '1.3-45fff1488929219a7d3069e6823ecd98',
-    'Instance': '1.1-a3af5fa41f098efd375625859b915afb',
+    'Instance': '1.2-645732a2ecbbee86935b9e4c3395ce01',
     'InstanceNUMACell': '1.0-8cae6d80837793f7a81576355a1dd6b9',
     'InstanceNUMATopology': '1.0-c63fad38be73b6afd04715c9c1b29220',
     'LibvirtVPMEMDevice': '1.0-02efd3d6f03e75de354673bdc28c780c',
-    'Migration': '1.1-8bc889760ad631c78fcc59854e8283ce',
+    'Migration': '1.2-c633c585a7cce16cc6e3947d555cf1c0',
     'MigrationContext': '1.0-2b60f0be86e6e27eee911564d18adc7e',
     'RequestSpec': '1.0-c962c6cf6140781b5f54f2740824990c',
     'Resource': '1.0-7a0a1dd883732d31fef5532dde3108e8',
@@ -201,3 +201,87 @@ class MigrationContextTestCase(test.NoDBTestCase):
             'nova_object.data']
         self.assertNotIn('migration_context', data)
         self.assertIn('flavor', data)
+
+    def test_deleting_cannot_go_to_an_older_instance(self):
+        from oslo_versionedobjects import base as ovo_base
+
+        from nova import exception
+
+        self.instance.task_state = fields.TaskState.DELETING
+        manifest = ovo_base.obj_tree_get_versions('Instance')
+        self.assertRaises(exception.ObjectActionError,
+                          self.instance.obj_to_primitive,
+                          target_version='1.1', version_manifest=manifest)
+
+
+class InstanceCompareAndSwapTestCase(test.NoDBTestCase):
+    """save(expected_task_state=...) is a compare-and-swap."""
+
+    def setUp(self):
+        super().setUp()
+        from nova import context
+        from nova.tests import fixtures as nova_fixtures
+
+        self.useFixture(nova_fixtures.Database())
+        self.ctxt = context.get_admin_context()
+        self.instance = objects.Instance(
+            context=self.ctxt, uuid='0c9d2a51-8f44-4d0e-9b8f-6c1d2e3f4a5b',
+            project_id='p', user_id='u', host='src', node='src',
+            vm_state=fields.VMState.ACTIVE,
+            flavor=objects.Flavor(flavorid='f', name='f', vcpus=1,
+                                  memory_mb=512))
+        self.instance.create()
+
+    def _copy(self):
+        return objects.Instance.get_by_uuid(self.ctxt, self.instance.uuid)
+
+    def test_second_writer_loses(self):
+        from nova import exception
+
+        first, second = self._copy(), self._copy()
+        first.task_state = fields.TaskState.MIGRATING
+        first.save(expected_task_state=[None])
+        second.task_state = fields.TaskState.REBUILDING
+        exc = self.assertRaises(exception.UnexpectedInstanceState,
+                                second.save, expected_task_state=[None])
+        self.assertIn('task_state migrating, expected none', str(exc))
+        # Nothing of the loser's change was written.
+        self.assertEqual(fields.TaskState.MIGRATING,
+                         self._copy().task_state)
+
+    def test_vm_state_expectation(self):
+        from nova import exception
+
+        inst = self._copy()
+        inst.task_state = fields.TaskState.MIGRATING
+        self.assertRaises(exception.InstanceInvalidState, inst.save,
+                          expected_task_state=[None],
+                          expected_vm_state=[fields.VMState.PAUSED])
+        inst.save(expected_task_state=None,
+                  expected_vm_state=fields.VMState.ACTIVE)
+        self.assertEqual(fields.TaskState.MIGRATING,
+                         self._copy().task_state)
+
+    def test_threads_racing_one_wins(self):
+        import threading
+
+        from nova import exception
+
+        barrier = threading.Barrier(8)
+        wins, losses = [], []
+
+        def attempt():
+            inst = self._copy()
+            inst.task_state = fields.TaskState.MIGRATING
+            barrier.wait()
+            try:
+                inst.save(expected_task_state=[None])
+                wins.append(1)
+            except exception.UnexpectedInstanceState:
+                losses.append(1)
+        threads = [threading.Thread(target=attempt) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual((1, 7), (len(wins), len(losses)))

@@ -11,7 +11,8 @@ from nova.objects import fields
 from nova import test
 
 
-def _instance(vm_state=fields.VMState.ACTIVE, task_state=None, **specs):
+def _instance(vm_state=fields.VMState.ACTIVE,
+              task_state=fields.TaskState.MIGRATING, **specs):
     return objects.Instance(
         uuid=uuidutils.generate_uuid(), project_id='p', user_id='u',
         host='src', node='src', vm_state=vm_state, task_state=task_state,
@@ -43,9 +44,11 @@ class PreCheckTestCase(test.NoDBTestCase):
     def test_state(self):
         task = self._task(_instance(vm_state=fields.VMState.STOPPED))
         exc = self.assertRaises(exception.InstanceInvalidState, task.check)
-        self.assertIn('stopped/idle', str(exc))
-        task = self._task(_instance(task_state=fields.TaskState.MIGRATING))
-        self.assertRaises(exception.InstanceInvalidState, task.check)
+        self.assertIn('stopped/migrating', str(exc))
+        # Not marked by the compute API, or marked for another task.
+        for task_state in (None, fields.TaskState.REBUILDING):
+            task = self._task(_instance(task_state=task_state))
+            self.assertRaises(exception.InstanceInvalidState, task.check)
         self.assert_nothing_written()
 
     def test_policy_conflict(self):

@@ -28,6 +28,37 @@ class JobInfoTestCase(test.NoDBTestCase):
         guest, _host = _guest(domain)
         self.assertEqual(job.JOB_COMPLETED, guest.get_job_info().type)
 
+    def test_no_ram_info_race_is_no_information_yet(self):
+        # libvirt/QEMU race at the end of a migration: not a failure.
+        domain = mock.Mock()
+        domain.UUIDString.return_value = 'u1'
+        domain.jobStats.side_effect = c.make_error(
+            c.VIR_ERR_INTERNAL_ERROR,
+            'migration was active, but no RAM info was set')
+        guest, _host = _guest(domain)
+        info = guest.get_job_info()
+        self.assertEqual(job.JOB_NONE, info.type)
+        self.assertFalse(info.is_active)
+        self.assertFalse(info.is_finished)
+
+    def test_other_internal_errors_are_errors(self):
+        domain = mock.Mock()
+        domain.jobStats.side_effect = c.make_error(
+            c.VIR_ERR_INTERNAL_ERROR, 'qemu unexpectedly closed the monitor')
+        guest, _host = _guest(domain)
+        self.assertRaises(exception.LibvirtCallFailed, guest.get_job_info)
+
+    def test_power_state(self):
+        domain = mock.Mock()
+        guest, _host = _guest(domain)
+        for state, expected in ((c.VIR_DOMAIN_RUNNING, 'running'),
+                                (c.VIR_DOMAIN_PAUSED, 'paused'),
+                                (c.VIR_DOMAIN_SHUTOFF, 'shutdown'),
+                                (c.VIR_DOMAIN_CRASHED, 'crashed'),
+                                (99, 'nostate')):
+            domain.state.return_value = [state, 0]
+            self.assertEqual(expected, guest.power_state())
+
     def test_invalid_operation_on_running_domain_is_an_error(self):
         domain = mock.Mock()
         domain.jobStats.side_effect = c.make_error(

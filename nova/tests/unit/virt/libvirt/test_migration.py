@@ -364,14 +364,76 @@ class MonitorTestCase(test.NoDBTestCase):
     def test_timeout_force_complete(self, postcopy, action, phase, resume):
         monitor = _monitor(postcopy=postcopy, gib=2,
                            timeout_action='force_complete')
-        job = _job(GIB)
-        self.assertEqual([(A.SET_DOWNTIME, 50)], _apply(monitor, 1000, job))
-        self.assertEqual([(A.SET_DOWNTIME, 500)], _apply(monitor, 2600, job))
-        self.assertEqual([(action, None)], _apply(monitor, 2601, job))
+
+        def job(moved):
+            # Bytes keep moving: the link is up.
+            return _job(GIB, data_processed=moved * GIB)
+        self.assertEqual([(A.SET_DOWNTIME, 50)],
+                         _apply(monitor, 1000, job(1)))
+        self.assertEqual([(A.SET_DOWNTIME, 500)],
+                         _apply(monitor, 2600, job(2)))
+        self.assertEqual([(action, None)], _apply(monitor, 2601, job(3)))
         self.assertEqual(phase, monitor.phase)
         self.assertEqual(resume, monitor.needs_resume_on_failure)
         # Handled: not decided again.
-        self.assertEqual([], _apply(monitor, 2602, job))
+        self.assertEqual([], _apply(monitor, 2602, job(4)))
+
+    def test_force_complete_waits_for_a_dead_link(self):
+        # The link moves nothing: switching to post-copy would strand the
+        # guest on the destination with its memory behind a dead link.
+        monitor = _monitor(postcopy=True)
+        dead = _job(GIB, data_processed=3 * GIB)
+        _apply(monitor, 1000, dead)
+        _apply(monitor, 1000.5, dead)
+        decisions = monitor.step(1001, dead, force_requested=True)
+        self.assertEqual([A.WAIT_FOR_LINK], [d.action for d in decisions])
+        self.assertIn('waits for the link', decisions[0].reason)
+        for decision in decisions:
+            monitor.record(decision)
+        # Said once; still waiting while nothing moves.
+        self.assertEqual([], _apply(monitor, 1001.5, dead))
+        self.assertEqual(P.PRECOPY, monitor.phase)
+        # Bytes move again: the deferred switch happens.
+        alive = _job(GIB, data_processed=3 * GIB + 100 * MIB)
+        decisions = monitor.step(1002, alive)
+        self.assertEqual([A.START_POSTCOPY], [d.action for d in decisions])
+        monitor.record(decisions[0])
+        self.assertEqual(P.POSTCOPY, monitor.phase)
+        self.assertEqual([], _apply(monitor, 1002.5, alive))
+
+    def test_dead_link_does_not_stop_a_pause(self):
+        # Pausing keeps the whole guest on the source: safe on a dead link.
+        monitor = _monitor(postcopy=False)
+        dead = _job(GIB, data_processed=3 * GIB)
+        for now in (1000, 1000.5, 1001):
+            _apply(monitor, now, dead)
+        self.assertEqual([(A.PAUSE, None)],
+                         _apply(monitor, 1001.5, dead, force_requested=True))
+
+
+@ddt.ddt
+class LinkWatchTestCase(test.NoDBTestCase):
+
+    @ddt.data(
+        # processed per sample, stalled after the last one
+        ((1, 2, 3, 4), False),
+        ((1, 1), False),  # one still sample: not yet
+        ((1, 1, 1), True),  # two still samples after the first
+        ((1, 1, 1, 2), False),  # moving again
+    )
+    @ddt.unpack
+    def test_stalled(self, processed, stalled):
+        watch = migration.LinkWatch()
+        result = None
+        for value in processed:
+            result = watch.update(_job(GIB, data_processed=value * MIB))
+        self.assertEqual(stalled, result)
+
+    def test_finished_or_empty_job_is_not_stalled(self):
+        watch = migration.LinkWatch()
+        for _ in range(4):
+            self.assertFalse(watch.update(_job(0, data_processed=GIB)))
+        self.assertFalse(watch.update(_job(GIB, type=jobinfo.JOB_COMPLETED)))
 
     def test_autoconverge_instance_is_paused_by_force_complete(self):
         monitor = _monitor(auto_converge=True)

@@ -1,0 +1,1 @@
+"""A minimal Keystone v3 facade: password tokens with a service catalog."""
