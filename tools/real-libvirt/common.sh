@@ -66,3 +66,30 @@ daemon_pid() {
     pid=$(cat "$lab/$1/libvirtd.pid" 2>/dev/null) || return 1
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
+
+# "10.0.2" from "QEMU emulator version 10.0.2 (Debian ...)"; empty when
+# the binary is missing or does not run.
+qemu_version() {
+    [ -x "$1" ] || return 0
+    "$1" --version 2>/dev/null \
+        | sed -n '1s/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p'
+}
+
+# Whether QEMU version $1 keeps the dirty bitmap coherent with TCG's TLB
+# (upstream commit 03bfc2188f, in 9.0): older ones lose guest writes in
+# live migrations (see get-qemu).
+qemu_has_tcg_fix() {
+    [ -n "$1" ] && [ "${1%%.*}" -ge 9 ]
+}
+
+# The lab's own QEMU (get-qemu), when the system's is too old: the
+# directories start-daemons mounts over the system's, in its namespaces.
+lab_qemu_mounts() {
+    local base=$lab/qemu dir
+    [ -x "$base/usr/bin/qemu-system-x86_64" ] || return 0
+    echo "$base/usr/bin/qemu-system-x86_64 /usr/bin/qemu-system-x86_64"
+    echo "$base/usr/share/qemu /usr/share/qemu"
+    for dir in "$base"/usr/lib/*/qemu; do
+        [ -d "$dir" ] && echo "$dir ${dir#"$base"}"
+    done
+}

@@ -1,10 +1,7 @@
 """Base class of the tests against real libvirt daemons (the lab)."""
 
-import os
-import sys
 import time
 
-from oslo_log import log as logging
 from testtools import content
 
 from nova import objects
@@ -12,7 +9,6 @@ from nova.objects import fields
 from nova import test
 from nova.tests.real_libvirt import lab as lab_mod
 
-LOG = logging.getLogger(__name__)
 STATUS = fields.MigrationStatus
 
 # Every migration is bounded: 30 s per GiB counted (the 256 MiB guest
@@ -37,7 +33,15 @@ class RealLibvirtTestCase(test.NoDBTestCase):
             self.skipTest(str(exc))
         self.flags(state_path=self.lab.state_path)
         self.timings = []
+        self.current_console = None
         self.addCleanup(self._attach_timings)
+        self.addOnException(self._attach_console)
+
+    def _attach_console(self, exc_info):
+        """On a failure, show the end of the guest's console."""
+        if self.current_console is not None:
+            self.addDetail('guest-console', content.text_content(
+                self.current_console.tail(40)))
 
     def _attach_timings(self):
         if self.timings:
@@ -97,49 +101,6 @@ class RealLibvirtTestCase(test.NoDBTestCase):
     def assert_on(self, name, instance):
         """The domain runs on ``name`` and nowhere else."""
         self.assertEqual({name: True}, self.lab.where(instance.uuid))
-
-    def run_scenario(self, scenario):
-        """Run ``scenario()``, once more if the guest kernel died.
-
-        Under TCG the lab's guest kernel sometimes crashes around the
-        switch-over although libvirt reports a successful migration.  A
-        scenario raises GuestDied when the heartbeat stops; an assertion
-        failing while the guest is dead counts as such too.  The first
-        death is reported (a detail, a warning and a line in the lab's
-        guest-crashes.log) and the scenario runs again with a new guest;
-        a second death fails the test.
-        """
-        for attempt in (1, 2):
-            self.current_console = None
-            try:
-                return scenario()
-            except (lab_mod.GuestDied, AssertionError) as exc:
-                console = self.current_console
-                if isinstance(exc, AssertionError) and not (
-                        console is not None and console.crashed()):
-                    raise
-                tail = (exc.console_tail if isinstance(
-                    exc, lab_mod.GuestDied) else console.tail())
-                self._report_death(attempt, exc, tail)
-                if attempt == 2:
-                    self.fail('the guest died in both attempts (last: %s); '
-                              'see the guest-died details' % exc)
-
-    def _report_death(self, attempt, exc, tail):
-        line = ('%s: guest died in attempt %d (%s)%s' % (
-            self.id(), attempt, exc,
-            '; retrying with a new guest' if attempt == 1 else ''))
-        LOG.warning(line)
-        print(line, file=sys.stderr)
-        self.addDetail('guest-died-%d' % attempt,
-                       content.text_content(line + '\n' + tail))
-        try:
-            with open(os.path.join(self.lab.dir, 'guest-crashes.log'),
-                      'a') as f:
-                f.write(line + '\n')
-        except OSError as exc:
-            LOG.warning('Could not record the guest death in the lab: %s',
-                        exc)
 
     def new_instance(self, **kwargs):
         instance = lab_mod.instance(**kwargs)

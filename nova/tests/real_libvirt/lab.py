@@ -29,8 +29,10 @@ HOSTS = ('a', 'b')
 GUEST_RAM_MB = 256
 READY = 'dirtier: ready'
 HEARTBEAT = re.compile(r'^heartbeat (\d+)', re.M)
-#: What the guest kernel prints when it dies.
+#: What the guest kernel prints when it crashes or finds a bug.
 CRASH = re.compile(r'Kernel panic|BUG: |Oops: |general protection fault')
+#: What the workload prints when a page lost a write (see dirtier.c).
+LOST_WRITE = re.compile(r'dirtier: LOST WRITE')
 BOOT_TIMEOUT = 90
 
 
@@ -38,8 +40,10 @@ class Unavailable(Exception):
     """The lab cannot be used; the message says why."""
 
 
-class GuestDied(Exception):
-    """The guest kernel stopped (crashed) although libvirt says it runs."""
+class GuestFailed(Exception):
+    """The guest is not well although libvirt says it runs: its kernel
+    crashed, it hangs, or its workload found a memory write lost.
+    """
 
     def __init__(self, message, console_tail):
         super().__init__(message)
@@ -99,13 +103,20 @@ class Console(object):
     def crashed(self):
         return bool(CRASH.search(self.text()))
 
+    def problems(self):
+        """Lines in which the guest kernel reported a crash or a bug, or
+        the workload a lost write.
+        """
+        return [line for line in self.text().splitlines()
+                if CRASH.search(line) or LOST_WRITE.search(line)]
+
     def wait_ready(self, timeout=BOOT_TIMEOUT):
         """Wait until the workload runs; returns the seconds it took."""
         start = time.monotonic()
         while READY not in self.text():
             if self.crashed():
-                raise GuestDied('the guest kernel crashed while booting',
-                                self.tail())
+                raise GuestFailed('the guest kernel crashed while booting',
+                                  self.tail())
             if time.monotonic() - start > timeout:
                 raise AssertionError(
                     'the guest did not start its workload within %d s; '
@@ -114,21 +125,28 @@ class Console(object):
         return time.monotonic() - start
 
     def wait_alive(self, beats=2, timeout=10):
-        """Wait for ``beats`` new heartbeats; GuestDied if they don't come.
+        """Wait for ``beats`` new heartbeats from an intact guest.
+
+        GuestFailed if they don't come, if the guest kernel reported a
+        crash or a bug, or if the workload found a page that lost a
+        write (it checks every page before rewriting it, and the whole
+        area at each heartbeat when idle).
         """
         start_count = self.heartbeats()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.heartbeats() >= start_count + beats:
-                return
-            if self.crashed():
+            if self.heartbeats() >= start_count + beats or self.crashed():
                 break
             time.sleep(0.2)
-        raise GuestDied(
-            'the guest printed %d heartbeat(s) in %d s (%s)' % (
-                self.heartbeats() - start_count, timeout,
-                'its kernel crashed' if self.crashed() else 'it hangs'),
-            self.tail())
+        problems = self.problems()
+        if problems:
+            raise GuestFailed('the guest is not well: %s' % '; '.join(
+                line.strip() for line in problems[:3]), self.tail())
+        if self.heartbeats() < start_count + beats:
+            raise GuestFailed(
+                'the guest printed %d heartbeat(s) in %d s (it hangs)' % (
+                    self.heartbeats() - start_count, timeout),
+                self.tail())
 
 
 class Lab(object):
