@@ -317,7 +317,7 @@ class ComputeManager(object):
                 block_migration=migrate_data.block_migration,
                 copied_disk_gb=tuple(migrate_data.copied_disk_gb),
                 dest_xml=self.driver.destination_xml(instance),
-                on_progress=save)
+                on_progress=save, purpose=migration.effective_purpose)
         except Exception as exc:
             LOG.error('Live migration of %s to %s failed: %s',
                       instance.uuid, dest, exc)

@@ -123,6 +123,7 @@ class Migration(_Timestamps, Base):
     disk_total: orm.Mapped[int | None] = _bigint()
     disk_processed: orm.Mapped[int | None] = _bigint()
     disk_remaining: orm.Mapped[int | None] = _bigint()
+    purpose: orm.Mapped[str | None] = _string()
 
 
 class ComputeNode(_Timestamps, Base):

@@ -85,6 +85,29 @@ class MigrationTypeField(fields.BaseEnumField):
     AUTO_TYPE = MigrationType()
 
 
+class MigrationPurpose(fields.Enum):
+    """Why a live migration was asked for: how much finishing matters.
+
+    ``evacuate-host``: the host must be emptied (it may be failing): the
+    move must finish in finite time.  ``maintenance`` (the default): it
+    should finish.  ``rebalance``: it may give up rather than disturb the
+    guest.
+    """
+
+    EVACUATE_HOST = 'evacuate-host'
+    MAINTENANCE = 'maintenance'
+    REBALANCE = 'rebalance'
+    ALL = (EVACUATE_HOST, MAINTENANCE, REBALANCE)
+    DEFAULT = MAINTENANCE
+
+    def __init__(self):
+        super().__init__(valid_values=self.ALL)
+
+
+class MigrationPurposeField(fields.BaseEnumField):
+    AUTO_TYPE = MigrationPurpose()
+
+
 class MigrationStatus(fields.Enum):
     """Where a migration stands; the last four are final."""
 

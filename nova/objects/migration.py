@@ -16,7 +16,8 @@ class Migration(base.FlatPersistence, base.NovaObject):
     # Version 1.2: created_at, updated_at (set by the database); get_all
     # Version 1.3: Persistence methods are remotable (compute services
     #              reach them through the conductor)
-    VERSION = '1.3'
+    # Version 1.4: purpose (why a live migration was asked for)
+    VERSION = '1.4'
 
     fields = {
         'id': fields.IntegerField(nullable=True),
@@ -34,6 +35,8 @@ class Migration(base.FlatPersistence, base.NovaObject):
         'disk_total': fields.NonNegativeIntegerField(nullable=True),
         'disk_processed': fields.NonNegativeIntegerField(nullable=True),
         'disk_remaining': fields.NonNegativeIntegerField(nullable=True),
+        # None on records older than 1.4: read as MigrationPurpose.DEFAULT.
+        'purpose': fields.MigrationPurposeField(nullable=True),
         # Set by the database; never written from here.
         'created_at': fields.DateTimeField(nullable=True),
         'updated_at': fields.DateTimeField(nullable=True),
@@ -46,6 +49,14 @@ class Migration(base.FlatPersistence, base.NovaObject):
         if target_version in ('1.0', '1.1'):
             for name in self._TIMESTAMPS:
                 primitive.pop(name, None)
+        if target_version in ('1.0', '1.1', '1.2', '1.3'):
+            primitive.pop('purpose', None)
+
+    @property
+    def effective_purpose(self):
+        """The purpose, the default one when none was recorded."""
+        purpose = self.purpose if self.obj_attr_is_set('purpose') else None
+        return purpose or fields.MigrationPurpose.DEFAULT
 
     @property
     def is_final(self):

@@ -315,8 +315,11 @@ class LibvirtDriver(driver.ComputeDriver):
     def live_migration(self, instance, dest_host, migration_obj,
                        block_migration=False, copied_disk_gb=(),
                        dest_xml=None, on_progress=None,
-                       target_connect_addr=None):
+                       target_connect_addr=None, purpose=None):
         """Migrate ``instance`` to ``dest_host``; returns MigrationOutcome.
+
+        ``purpose`` (a MigrationPurpose value; None: the default) says how
+        much finishing this migration matters.
 
         Returns once the migration completed, failed or was cancelled; the
         Migration object carries the final status and byte counts and is

@@ -15,7 +15,7 @@ from nova import test
 
 CONF = nova.conf.CONF
 INITIAL = '8f2a1c6d9b30'
-HEAD = 'd81e0b6f5a27'
+HEAD = 'e3a9c5b71d04'
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(
     nova.conf.__file__)))
 

@@ -18,7 +18,8 @@ from nova.tests import fixtures as nova_fixtures
 INITIAL = '8f2a1c6d9b30'
 MIGRATION_CONTEXT = 'c4e5d7a1b2f9'
 SERVICES = 'd81e0b6f5a27'
-HEAD = SERVICES
+PURPOSE = 'e3a9c5b71d04'
+HEAD = PURPOSE
 INSTANCE_UUID = '8b4d6c5e-2a55-4bd7-9b63-6a3c3c0e9f11'
 
 
@@ -53,9 +54,24 @@ class UpgradeTestCase(FileDatabaseTestCase):
     def test_revisions(self):
         script = alembic_script.ScriptDirectory.from_config(
             migration.alembic_config())
-        self.assertEqual([SERVICES, MIGRATION_CONTEXT, INITIAL],
+        self.assertEqual([PURPOSE, SERVICES, MIGRATION_CONTEXT, INITIAL],
                          [rev.revision for rev in script.walk_revisions()])
         self.assertEqual(HEAD, migration.head_revision())
+
+    def test_purpose_added_to_existing_migrations(self):
+        migration.db_sync(self.url, SERVICES)
+        engine = self.engine()
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO migrations (uuid, status) VALUES "
+                "('6b1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', 'completed')"))
+        self.assertEqual(PURPOSE, migration.db_sync(self.url))
+        self.assertIn('purpose', _columns(engine, 'migrations'))
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text(
+                'SELECT status, purpose FROM migrations')).fetchall()
+        # Old rows keep their data; their purpose is unknown (the default).
+        self.assertEqual([('completed', None)], [tuple(r) for r in rows])
 
     def test_empty_database_has_no_revision(self):
         self.assertIsNone(migration.db_version(self.url))
@@ -113,6 +129,7 @@ class SchemaTestCase(FileDatabaseTestCase):
                       else (d[0], d[1].name, None) for d in diff)
         self.assertEqual(
             [('add_column', 'instance_extra', 'migration_context'),
+             ('add_column', 'migrations', 'purpose'),
              ('add_table', 'services', None)], seen)
 
     def test_fixture_database_is_at_head(self):

@@ -24,7 +24,7 @@ OBJECT_HASHES = {
     'LiveMigrateData': '1.0-d8612586a336d5e11fa96660240d9fd4',
     'LiveMigrationOutcome': '1.0-102e83d8f1cc25203122d20fff013953',
     'LibvirtVPMEMDevice': '1.0-02efd3d6f03e75de354673bdc28c780c',
-    'Migration': '1.3-f4d80a5026214be7bca089f7ff6c230e',
+    'Migration': '1.4-3b2944490e89fb14d2ba69612f017fe2',
     'MigrationContext': '1.0-2b60f0be86e6e27eee911564d18adc7e',
     'MigrationProgress': '1.0-c4c1ed6d38050b4efeacd6be7288e6c6',
     'RequestSpec': '1.0-c962c6cf6140781b5f54f2740824990c',
