@@ -94,12 +94,14 @@ class Deployment(object):
         self.scheduler = scheduler_manager.SchedulerManager(
             report_client, service_is_up=self.compute_rpcapi.is_up,
             service_is_enabled=self._enabled)
+        endpoints = conductor_endpoints(self.compute_rpcapi, self.scheduler,
+                                        report_client, clock=clock)
+        #: The conductor's move tasks (its ``clock`` follows the hosts').
+        self.task_manager = endpoints[1]
         self._conductor = rpc.get_server(
             self.transport, messaging.Target(topic=conductor_rpcapi.TOPIC,
                                              server='conductor'),
-            conductor_endpoints(self.compute_rpcapi, self.scheduler,
-                                report_client, clock=clock),
-            'nova-conductor')
+            endpoints, 'nova-conductor')
         self._conductor.start()
         self.conductor = conductor_rpcapi.ComputeTaskAPI(self.transport)
         self.api = compute_api.API(self.scheduler, self.compute_rpcapi,

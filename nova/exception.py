@@ -358,11 +358,11 @@ class ServiceNotFound(NovaException):
 class InvalidMigrationPurpose(ValidationError):
     """A live migration's purpose that is not one of MigrationPurpose."""
 
-    def __init__(self, key, value, allowed, default):
-        super().__init__(
-            kind='migration purpose', key=key, value=value,
-            rule='the purpose is one of %s (leave it out for %s)' % (
-                ', '.join(allowed), default))
+    def __init__(self, message=None, **kwargs):
+        # (The same signature as every typed error, so that it is rebuilt
+        # on the other side of an RPC call with its keywords.)
+        kwargs.setdefault('kind', 'migration purpose')
+        super().__init__(message, **kwargs)
 
 
 class HostDrainInProgress(NovaException):

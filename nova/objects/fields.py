@@ -122,8 +122,9 @@ def validate_migration_purpose(value, key='purpose'):
         return MigrationPurpose.DEFAULT
     if not isinstance(value, str) or value not in MigrationPurpose.ALL:
         raise exception.InvalidMigrationPurpose(
-            key=key, value=value, allowed=MigrationPurpose.ALL,
-            default=MigrationPurpose.DEFAULT)
+            key=key, value=value,
+            rule='the purpose is one of %s (leave it out for %s)' % (
+                ', '.join(MigrationPurpose.ALL), MigrationPurpose.DEFAULT))
     return value
 
 
