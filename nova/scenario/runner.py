@@ -346,7 +346,7 @@ class Runner(object):
         self.display.note('  drain of %s: %s in %s s (%s)' % (
             host, drain.state, drain.elapsed_s, ', '.join(
                 '%d %s' % (n, r) for r, n in record['counts'].items()
-                if n)))
+                if n) or 'no instance'))
 
     #: An instance's drain result as a move's result (when the source
     #: did not tell how its migration ended).

@@ -258,17 +258,27 @@ class DrainTask(object):
         outcome = None
         if migration is not None and migration.is_final:
             outcome = self._outcome(migration)
+        # Name the migration only if its record exists (a move refused
+        # before it was created has none).
+        uuid = migration.uuid if migration is not None else (
+            self._existing(entry.migration_uuid))
         with self._lock:
             entry.result = result
             entry.error = error
             entry.finished_s = self._elapsed()
-            if result in (RESULT.GONE, RESULT.REFUSED) and migration is None:
-                entry.migration_uuid = None
+            entry.migration_uuid = uuid
             if migration is not None:
                 entry.dest = migration.dest_compute
             entry.outcome = outcome
         LOG.info('Drain of %s: %s %s%s', self.host, entry.instance_uuid,
                  result, ' (%s)' % error if error else '')
+
+    def _existing(self, migration_uuid):
+        try:
+            return objects.Migration.get_by_uuid(self.ctxt,
+                                                 migration_uuid).uuid
+        except exception.MigrationNotFound:
+            return None
 
     def _outcome(self, migration):
         try:

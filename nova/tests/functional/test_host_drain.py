@@ -3,12 +3,27 @@ deployment: conductor, scheduler, computes on the simulated libvirt and
 the real Placement.  Times are virtual seconds (the simulator's clock).
 """
 
+import io
+import json
+import os
+import threading
+
+import fixtures
+
 from nova.compute import audit
+from nova import context
+from nova.conductor.tasks import drain as drain_task
 from nova import exception
 from nova import objects
 from nova.objects import fields
 from nova.objects import host_drain
+from nova.scenario import job
+from nova.scenario import progress
+from nova.scenario import report as scenario_report
+from nova.scenario import schema
 from nova.sim import model
+from nova import test
+from nova.tests import fixtures as nova_fixtures
 from nova.tests.functional import integrated_helpers as helpers
 
 STATUS = fields.MigrationStatus
@@ -29,6 +44,22 @@ def _hosts(limit=2, dest_memory_mb=None):
                     'default_opts': {
                         'max_concurrent_live_migrations': limit}},
             'd1': dict(dest), 'd2': dict(dest)}
+
+
+def hold_drains_open(test):
+    """Keep every drain ``running`` until the returned Event is set: its
+    moves all end, only its end is not recorded (no race with the clock).
+    """
+    gate = threading.Event()
+    test.addCleanup(gate.set)
+    original = drain_task.DrainTask._finish
+
+    def gated(task, elapsed):
+        gate.wait(60)
+        original(task, elapsed)
+    test.useFixture(fixtures.MockPatchObject(
+        drain_task.DrainTask, '_finish', autospec=True, side_effect=gated))
+    return gate
 
 
 class _DrainTestCase(helpers.DeploymentTestCase):
@@ -126,6 +157,7 @@ class HostDrainTestCase(_DrainTestCase):
 
     def test_concurrent_drains_refused(self):
         self.boot_sizes((1024, 2048, 4096))
+        gate = hold_drains_open(self)
         started = self.cloud.api.drain_host_async(self.ctxt, 'src')
         self.assertEqual(host_drain.DrainState.RUNNING, started.state)
         # The first two were asked for before the answer.
@@ -145,6 +177,7 @@ class HostDrainTestCase(_DrainTestCase):
         self.assertEqual(409, exc.code)
         self.assertEqual([], [m for m in objects.Migration.get_all(
             self.ctxt) if m.source_compute == 'd1'])
+        gate.set()
         drain = self._wait(started.host)
         self.assertEqual(host_drain.DrainState.DRAINED, drain.state)
         self.assert_host_empty('src')
@@ -285,3 +318,69 @@ class DrainWithWorkloadTestCase(_DrainTestCase):
 def _text(value):
     from testtools import content
     return content.text_content(value)
+
+
+class DrainScenarioTestCase(test.NoDBTestCase):
+    """The ``drain_host`` step and the ``purpose`` key of a scenario."""
+
+    SCENARIO = {
+        'hosts': {'a': {'nic_mbps': NIC_MBPS,
+                        'max_concurrent_live_migrations': 2},
+                  'b': {'memory_mb': 16384}, 'c': {'memory_mb': 4096}},
+        'flavors': {'small': {'vcpus': 1, 'memory_mb': 1024},
+                    'large': {'vcpus': 2, 'memory_mb': 4096},
+                    'huge': {'vcpus': 2, 'memory_mb': 40960}},
+        'instances': {'vm1': {'flavor': 'small', 'host': 'a'},
+                      'vm2': {'flavor': 'large', 'host': 'a',
+                              'workload': {'wws_mb': 256,
+                                           'dirty_rate_mbps': 20}},
+                      'vm3': {'flavor': 'small', 'host': 'b'},
+                      'big': {'flavor': 'huge', 'host': 'a'}},
+        'steps': [
+            {'live_migrate': 'vm3', 'to': 'c', 'purpose': 'rebalance',
+             'expect': 'completed'},
+            {'drain_host': 'a', 'expect': 'partial'},
+            {'host_down': 'c'},
+            {'drain_host': 'c', 'expect': 'refused'},
+            {'host_up': 'c'},
+        ],
+    }
+
+    def test_drain_step(self):
+        self.useFixture(nova_fixtures.Database())
+        placement = self.useFixture(nova_fixtures.PlacementFixture())
+        output = self.useFixture(fixtures.TempDir()).path
+        report = job.execute(
+            schema.validate(self.SCENARIO), context.get_admin_context(),
+            placement.client,
+            progress.Display(io.StringIO(), interactive=False), output)
+        self.assertTrue(report['audit']['clean'], report['audit'])
+        self.assertEqual([], report['expectations'])
+        ops = [(op['instance'], op['purpose'], op['result'], op.get('drain'))
+               for op in report['operations']]
+        # Largest first: big (no host has room: refused), vm2, vm1.
+        self.assertEqual([
+            ('vm3', 'rebalance', 'completed', None),
+            ('big', 'evacuate-host', 'refused', 'a'),
+            ('vm2', 'evacuate-host', 'completed', 'a'),
+            ('vm1', 'evacuate-host', 'completed', 'a')], ops)
+        first, refused = report['drains']
+        self.assertEqual(('a', 'partial', 2, 'largest-memory-first'),
+                         (first['host'], first['result'],
+                          first['max_concurrent'], first['order']))
+        self.assertEqual(dict(dict.fromkeys(RESULT.ALL, 0), moved=2,
+                              refused=1), first['counts'])
+        self.assertGreater(first['elapsed_s'], 0)
+        self.assertEqual(('c', 'refused'), (refused['host'],
+                                            refused['result']))
+        self.assertIn('HostDrainHostDown', refused['error'])
+        hosts = {e['name']: e['host'] for e in report['instances']}
+        self.assertEqual(('c', 'a'), (hosts['vm3'], hosts['big']))
+        self.assertNotIn('a', (hosts['vm1'], hosts['vm2']))
+        with open(os.path.join(output, job.RESULTS_FILE)) as f:
+            written = json.load(f)
+        self.assertEqual(['rebalance'] + ['evacuate-host'] * 3,
+                         [op['purpose'] for op in written['operations']])
+        text = scenario_report.text(report)
+        self.assertIn('Host drains (purpose evacuate-host', text)
+        self.assertIn('evacuate-host', text)
