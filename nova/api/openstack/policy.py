@@ -3,8 +3,8 @@
 Two roles matter: ``admin`` (the operator) and ``member`` (a project's
 user).  Operator calls -- live migration, evacuation, force-complete,
 abort, migration listings, services, hypervisors, host drains, the plan
-explanation and flavor management -- need ``admin``; the rest needs ``member`` (or
-``admin``).  Operators may override any rule in a policy file
+explanation and flavor management -- need ``admin``; the rest needs
+``member`` (or ``admin``).  Operators may override any rule in a policy file
 (``[oslo_policy] policy_file``).  A handler checks its rule before
 anything else.
 """

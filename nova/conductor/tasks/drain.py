@@ -122,7 +122,7 @@ class DrainTask(object):
         self._launched = threading.Event()
         self._thread = None
 
-    # -- before anything moves ----------------------------------------------
+    # -- before anything moves ---------------------------------------------
 
     def check(self):
         if self.host not in self.compute_rpcapi.hosts():
@@ -157,7 +157,7 @@ class DrainTask(object):
                 finished_s=None, outcome=None) for i in instances])
         return self.drain
 
-    # -- running --------------------------------------------------------------
+    # -- running ------------------------------------------------------------
 
     @property
     def running(self):
@@ -289,7 +289,7 @@ class DrainTask(object):
                         migration.uuid, exc)
             return None
 
-    # -- one instance ---------------------------------------------------------
+    # -- one instance -------------------------------------------------------
 
     def _move(self, entry):
         """Move one instance; returns (result, error, Migration or None)."""
@@ -351,7 +351,7 @@ class DrainTask(object):
             migration.refresh()
         return _RESULT_OF_STATUS[migration.status], None, migration
 
-    # -- what callers see -------------------------------------------------------
+    # -- what callers see ---------------------------------------------------
 
     def report(self, outcomes=False):
         """A copy of the HostDrain (without the outcomes unless asked)."""

@@ -114,6 +114,36 @@ class ServicesTestCase(testtools.TestCase):
         self.assertEqual('h2', inst.host)
         self.assert_consistent()
 
+    def test_drain_across_processes(self):
+        # The purpose crosses the wire: a move asked with one, then a
+        # drain run by the nova-conductor process over RabbitMQ.
+        moved = self.boot(host='h2', memory_mb=512)
+        migration, _outcome = self.api.live_migrate(
+            self.ctxt, moved, host='h1',
+            purpose=fields.MigrationPurpose.REBALANCE)
+        self.assertEqual((STATUS.COMPLETED, 'rebalance'),
+                         (migration.status, migration.purpose))
+        booted = [moved] + [self.boot(host='h1', memory_mb=size)
+                            for size in (1024, 2048)]
+        drain = self.api.drain_host(self.ctxt, 'h1')
+        self.assertEqual('drained', drain.state)
+        self.assertEqual([2048, 1024, 512],
+                         [e.memory_mb for e in drain.entries])
+        self.assertEqual(['moved'] * 3, [e.result for e in drain.entries])
+        # Each move's outcome came back from its source over RabbitMQ.
+        self.assertEqual([STATUS.COMPLETED] * 3,
+                         [e.outcome.status for e in drain.entries])
+        for inst in booted:
+            latest = self.migration_of(inst)
+            self.assertEqual((STATUS.COMPLETED, 'evacuate-host'),
+                             (latest.status, latest.purpose))
+            self.assert_runs_once_where_recorded(inst)
+            self.assertNotEqual('h1', inst.host)
+        self.assertEqual([], objects.Instance.get_by_host(self.ctxt, 'h1'))
+        self.assertRaises(exception.HostDrainNotFound,
+                          self.api.drain_status, self.ctxt, 'h2')
+        self.assert_consistent()
+
     def test_force_complete_and_abort(self):
         forced = self.boot(host='h1', memory_mb=4096)
         aborted = self.boot(host='h1', memory_mb=4096)
@@ -246,6 +276,7 @@ class RealLibvirtServicesTestCase(ServicesTestCase):
 
     # The fault tests need the simulated hypervisors (links, failures).
     for _name in ('test_force_complete_and_abort',
+                  'test_drain_across_processes',
                   'test_evacuate_from_a_dead_host',
                   'test_source_compute_killed_mid_migration',
                   'test_conductor_restarted_mid_move',

@@ -196,6 +196,7 @@ class MoveRequestTestCase(test.NoDBTestCase):
         self.conductor.live_migrate_instance.assert_not_called()
 
     def test_drain_host_waits_for_the_end_with_outcomes(self):
+        self.flags(migration_poll_interval=0.01)
         running = mock.Mock(state='running')
         done = mock.Mock(state='drained')
         self.conductor.drain_status.side_effect = [running, done, done]
