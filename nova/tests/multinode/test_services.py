@@ -145,9 +145,13 @@ class ServicesTestCase(testtools.TestCase):
         self.assert_consistent()
 
     def test_force_complete_and_abort(self):
+        # From two sources: each host runs one outgoing live migration at
+        # a time ([DEFAULT] max_concurrent_live_migrations = 1), and both
+        # must be running at once here.
         forced = self.boot(host='h1', memory_mb=4096)
-        aborted = self.boot(host='h1', memory_mb=4096)
+        aborted = self.boot(host='h3', memory_mb=4096)
         self.slow_link('h1', 'h2')
+        self.slow_link('h3', 'h2')
         self.api.live_migrate_async(self.ctxt, forced, host='h2')
         self.api.live_migrate_async(self.ctxt, aborted, host='h2')
         self.wait_status(forced, (STATUS.RUNNING,))
@@ -158,7 +162,7 @@ class ServicesTestCase(testtools.TestCase):
         self.assertEqual(STATUS.CANCELLED, self.wait_final(aborted).status)
         self.assert_runs_once_where_recorded(forced)
         self.assert_runs_once_where_recorded(aborted)
-        self.assertEqual(('h2', 'h1'), (forced.host, aborted.host))
+        self.assertEqual(('h2', 'h3'), (forced.host, aborted.host))
         self.assert_consistent()
 
     def test_evacuate_from_a_dead_host(self):
