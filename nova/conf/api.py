@@ -93,6 +93,7 @@ instead.
     cfg.PortOpt(
         'listen_port',
         default=8774,
+        min=1,
         help="""
 TCP port ``nova-api`` listens on.
 """),
