@@ -17,6 +17,7 @@ from nova.virt.libvirt import migration
 AC = 'COMPUTE_MIGRATE_AUTO_CONVERGE'
 PC = 'COMPUTE_MIGRATE_POST_COPY'
 VPMEM = 'CUSTOM_COMPUTE_MIGRATE_VPMEM'
+RESUME = 'CUSTOM_COMPUTE_MIGRATE_POSTCOPY_RESUME'
 
 
 def _instance(specs=None, vm_state=fields.VMState.ACTIVE):
@@ -45,15 +46,20 @@ class TraitsTestCase(test.NoDBTestCase):
     def test_modern_host_reports_both_whatever_permit_says(self):
         self.flags(group='libvirt', live_migration_permit_post_copy=False,
                    live_migration_permit_auto_converge=False)
-        self.assertEqual({AC, PC, VPMEM, 'CUSTOM_KEEP'},
+        self.assertEqual({AC, PC, VPMEM, RESUME, 'CUSTOM_KEEP'},
                          self._tree(((9, 0, 0), (7, 2, 0))))
 
     def test_vpmem_live_migration_needs_libvirt_5_and_qemu_3_1(self):
         self.assertEqual({AC, PC, 'CUSTOM_KEEP'},
                          self._tree(((4, 10, 0), (7, 2, 0))))
-        self.assertEqual({AC, PC, 'CUSTOM_KEEP'},
+        self.assertEqual({AC, PC, RESUME, 'CUSTOM_KEEP'},
                          self._tree(((9, 0, 0), (3, 0, 0))))
         self.assertIn(VPMEM, self._tree(((5, 0, 0), (3, 1, 0))))
+
+    def test_postcopy_resume_needs_libvirt_8_5_and_qemu_3(self):
+        self.assertNotIn(RESUME, self._tree(((8, 4, 0), (7, 2, 0))))
+        self.assertNotIn(RESUME, self._tree(((9, 0, 0), (2, 12, 0))))
+        self.assertIn(RESUME, self._tree(((8, 5, 0), (3, 0, 0))))
 
     def test_old_qemu_has_no_post_copy(self):
         self.assertEqual({AC, 'CUSTOM_KEEP'},
