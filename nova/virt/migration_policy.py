@@ -285,6 +285,12 @@ def _config_reason(feature, permitted):
         'on' if permitted else 'off', feature.option, permitted)
 
 
+def _tier_origin(limits):
+    """SLA, or PURPOSE when the purpose narrowed the tier's levers."""
+    return (Origin.SLA if sla.purpose(limits.purpose).levers
+            else Origin.PURPOSE)
+
+
 def _tier_post_copy(tier_request, limits, recoverable):
     rule = limits.post_copy.value
     where = tier_request.describe()
@@ -298,7 +304,7 @@ def _tier_post_copy(tier_request, limits, recoverable):
                             'off: %s, and these hosts cannot resume a '
                             'broken post-copy' % where)
     enabled = limits.allows_post_copy(True)
-    return Decision(enabled, Origin.SLA, '%s: %s' % (
+    return Decision(enabled, _tier_origin(limits), '%s: %s' % (
         'on' if enabled else 'off', limits.post_copy.source))
 
 
@@ -307,7 +313,8 @@ def _tier_auto_converge(limits):
     if cap:
         return Decision(True, Origin.SLA, 'on, throttle up to %d %%: %s' % (
             cap, limits.throttle_pct.source))
-    return Decision(False, Origin.SLA, 'off: %s' % limits.throttle_pct.source)
+    return Decision(False, _tier_origin(limits),
+                    'off: %s' % limits.throttle_pct.source)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,8 +38,9 @@ class PlanCommandTestCase(test.NoDBTestCase):
                          result['migration_flags'])
 
     def test_block_migration_post_copy_flags(self):
-        rc, out, err = run_plan('--permit-post-copy', '--block-migration',
-                                '--format', 'json')
+        rc, out, err = run_plan('--permit-post-copy',
+                                '--permit-auto-converge', 'false',
+                                '--block-migration', '--format', 'json')
         self.assertEqual(0, rc, err)
         flags = json.loads(out)['migration_flags']
         self.assertIn('VIR_MIGRATE_NON_SHARED_INC', flags)

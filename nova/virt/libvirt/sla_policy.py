@@ -55,6 +55,9 @@ Phase = migration.Phase
 SWITCHOVER_MS = 50
 #: Safety on the needed downtime: the bandwidth jitters.
 MARGIN = 1.15
+#: Share of (the tier's limit - the switch-over cost) the monitor lets
+#: QEMU aim at: the final copy runs at the link's rate of the moment.
+TARGET_SHARE = 0.9
 #: Passes pre-copy may still take at the downtime the policy sets.
 PASSES_AHEAD = 3
 #: Two pass peaks within this ratio are a plateau.
@@ -65,6 +68,11 @@ CLEAR_MISS = 1.3
 DIRTY_SAMPLES = 3
 #: A link whose rate falls under this share of its best is collapsing.
 COLLAPSE_RATIO = 0.3
+#: An evacuation moves a guest that dirties at least this share of what
+#: the link carries to post-copy without waiting for the first pass.
+EARLY_DIRTY_SHARE = 0.5
+#: Samples of memory transfer before that is judged.
+EARLY_SAMPLES = 2
 #: Seconds a shaky link must have been up before a careful tier's guest
 #: goes to post-copy on it.
 CALM_S = 5.0
@@ -78,8 +86,6 @@ RECOVER_PATIENCE_S = 3600.0
 #: (QEMU raises it at most every two seconds).
 CAP_GRACE_S = 1.0
 PAGE_SIZE = 4096
-#: Only raise the downtime target by at least this factor.
-RAISE_STEP = 1.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +112,19 @@ class Terms:
     @property
     def rules(self):
         return sla.purpose(self.purpose)
+
+    @property
+    def eager_post_copy(self):
+        """Go to post-copy as soon as a guest shows it is busy."""
+        return self.purpose == sla.PURPOSE.EVACUATE_HOST
+
+    @property
+    def eager(self):
+        """Spend the whole downtime allowance from the start: the guest
+        is expendable, or the host must be emptied.
+        """
+        return (self.tier == sla.CATTLE or
+                self.purpose == sla.PURPOSE.EVACUATE_HOST)
 
     @classmethod
     def from_policy(cls, policy, flags_have_postcopy,
@@ -174,27 +193,56 @@ class LinkEstimate(object):
 
 
 class Passes(object):
-    """Pre-copy's passes: their peaks, from the saw-tooth of remaining."""
+    """Pre-copy's passes, from the saw-tooth of the remaining data.
+
+    Within a pass the remaining falls at the migration's rate; a bitmap
+    sync (``memory_iteration`` + 1) sets it to the pages dirtied during
+    the pass.  The peak of a pass is reconstructed from the first sample
+    after its sync: the sync came when the previous sample's remaining
+    was sent, so the pass started with what is left now plus what was
+    sent since.
+    """
 
     def __init__(self):
         self.iteration = None
-        self.peak = 0
+        self.peak = 0.0
         #: Peaks of the completed passes after the first, in order.
         self.peaks = []
+        #: Time of the last sync, when known, and of the first.
+        self.synced_at = None
+        self.first_sync_at = None
+        #: Seconds the last completed pass took (None: unknown).
+        self.last_duration = None
         #: Samples taken since the first pass ended.
         self.samples_after_first = 0
+        self._last = None
 
-    def update(self, job):
-        remaining = job.data_remaining
-        if job.memory_iteration != self.iteration:
+    def update(self, now, job, bandwidth):
+        remaining = float(job.data_remaining)
+        iteration = job.memory_iteration
+        if iteration != self.iteration:
+            synced = None
+            if (self._last is not None and bandwidth
+                    and iteration == self.iteration + 1):
+                then, before = self._last
+                synced = min(now, then + before / bandwidth)
             if self.iteration is not None and self.iteration >= 2:
                 self.peaks.append(self.peak)
-            self.iteration = job.memory_iteration
-            self.peak = remaining
+            self.last_duration = (
+                synced - self.synced_at
+                if synced is not None and self.synced_at is not None
+                else None)
+            self.synced_at = synced
+            if iteration >= 2 and self.first_sync_at is None:
+                self.first_sync_at = synced if synced is not None else now
+            self.iteration = iteration
+            self.peak = remaining + (bandwidth * (now - synced)
+                                     if synced is not None else 0.0)
         else:
             self.peak = max(self.peak, remaining)
         if (self.iteration or 0) >= 2:
             self.samples_after_first += 1
+        self._last = (now, remaining)
 
     @property
     def first_done(self):
@@ -203,7 +251,7 @@ class Passes(object):
     @property
     def working_set(self):
         """The largest pass after the first: a floor on the working set."""
-        return max(self.peaks + [self.peak]) if self.first_done else 0
+        return max(self.peaks + [self.peak]) if self.first_done else 0.0
 
     @property
     def plateau(self):
@@ -212,6 +260,14 @@ class Passes(object):
                 self.peaks[-1] >= PLATEAU_RATIO * self.peaks[-2]):
             return self.peaks[-1]
         return None
+
+    def implied_dirty_rate(self):
+        """Bytes/s dirtied during the last complete pass (what QEMU
+        itself reports), or 0 when unknown.
+        """
+        if self.last_duration and self.last_duration > 0:
+            return self.peak / self.last_duration
+        return 0.0
 
 
 def next_peaks(peak, working_set, dirty_bps, bandwidth, count):
@@ -238,57 +294,74 @@ def plateau_of(peak, working_set, dirty_bps, bandwidth, rounds=60):
     for _ in range(rounds):
         (following,) = next_peaks(peak, working_set, dirty_bps, bandwidth,
                                   1)
-        if abs(following - peak) <= 0.001 * max(peak, 1.0):
+        if following <= 0.001 * max(peak, 1.0):
+            return 0.0
+        if abs(following - peak) <= 0.001 * peak:
             return following
         peak = following
     return peak
 
 
 def downtime_for_bytes(nbytes, bandwidth):
-    """Downtime (ms) that lets QEMU switch over with ``nbytes`` left."""
-    return int(math.ceil(SWITCHOVER_MS + MARGIN * 1000.0 * nbytes
-                         / bandwidth))
+    """Downtime target (ms) that lets QEMU switch over with ``nbytes``
+    left (the guest then stops for about SWITCHOVER_MS more).
+    """
+    return int(math.ceil(MARGIN * 1000.0 * nbytes / bandwidth))
+
+
+def max_target_ms(limit_ms):
+    """The highest downtime target that keeps the stop within
+    ``limit_ms``.
+    """
+    return max(1, int(TARGET_SHARE * (limit_ms - SWITCHOVER_MS)))
 
 
 @dataclasses.dataclass(frozen=True)
 class Prediction:
-    #: Downtime (ms) pre-copy needs to switch over soon.
-    needed_ms: int
-    #: What it needs at the plateau (ms; 0: it converges).
+    #: Downtime target (ms) that switches over at the end of this pass.
+    next_ms: int
+    #: What it needs at the plateau the peaks tend to (ms; 0: it
+    #: converges whatever the downtime).
     plateau_ms: int
-    #: Whether the tier's downtime is enough.
+    #: Passes after this one before the peaks fit ``limit_ms`` (None:
+    #: never).
+    passes: int
+    #: Whether the highest allowed target is enough, some day.
     converges: bool
     #: Enough evidence to act on.
     solid: bool
     reason: str
 
 
-def predict(passes, bandwidth, dirty_bps, limit_ms):
-    """Will pre-copy converge within ``limit_ms``?  None before the first
-    pass is over or without a bandwidth estimate.
+def predict(passes, bandwidth, dirty_bps, limit_ms, horizon=PASSES_AHEAD):
+    """Will pre-copy switch over within a target of ``limit_ms``, and
+    when?  None before the first pass is over or without a bandwidth.
     """
     if not passes.first_done or not bandwidth:
         return None
     work = passes.working_set
-    ahead = next_peaks(passes.peak, work, dirty_bps, bandwidth,
-                       PASSES_AHEAD)[-1]
-    settle = plateau_of(passes.peak, work, dirty_bps, bandwidth)
+    dirty = max(dirty_bps, passes.implied_dirty_rate())
+    ahead = next_peaks(passes.peak, work, dirty, bandwidth, horizon)
+    settle = plateau_of(passes.peak, work, dirty, bandwidth)
     seen = passes.plateau
     if seen is not None:
         settle = max(settle, seen)
-        ahead = max(ahead, seen)
-    needed = downtime_for_bytes(ahead, bandwidth)
-    at_plateau = downtime_for_bytes(settle, bandwidth) if settle else 0
-    converges = needed <= limit_ms
-    solid = (passes.samples_after_first >= 2 or bool(passes.peaks)) and (
-        converges or seen is not None or needed >= CLEAR_MISS * limit_ms)
+        ahead = [max(p, seen) for p in ahead]
+    fits = bandwidth * limit_ms / (1000.0 * MARGIN)
+    count = next((i for i, p in enumerate(ahead) if p <= fits), None)
+    at_plateau = downtime_for_bytes(settle, bandwidth)
+    converges = settle <= fits
+    solid = converges or seen is not None or (
+        passes.samples_after_first >= 2 and
+        at_plateau >= CLEAR_MISS * limit_ms)
     reason = ('%.0f MiB/s, dirtying %.0f MiB/s in a working set of at '
-              'least %.0f MiB: %d ms needed (%d ms at the plateau%s), '
-              'the limit is %d ms' % (
-                  bandwidth / 2 ** 20, dirty_bps / 2 ** 20, work / 2 ** 20,
-                  needed, at_plateau,
-                  ', seen' if seen is not None else '', limit_ms))
-    return Prediction(needed, at_plateau, converges, solid, reason)
+              'least %.0f MiB: %d ms to switch over after this pass, %d ms '
+              'at the plateau%s; the target limit is %d ms' % (
+                  bandwidth / 2 ** 20, dirty / 2 ** 20, work / 2 ** 20,
+                  downtime_for_bytes(ahead[0], bandwidth), at_plateau,
+                  ' (seen)' if seen is not None else '', limit_ms))
+    return Prediction(downtime_for_bytes(ahead[0], bandwidth), at_plateau,
+                      count, converges, solid, reason)
 
 
 def _acting(decisions):
@@ -308,11 +381,14 @@ class SLAMonitor(migration.Monitor):
                           auto_converge=flags_have_auto_converge)
         super().__init__(start, config, flags_have_postcopy,
                          flags_have_auto_converge, data_gib, terms=terms)
+        #: The highest downtime target within the tier's limit.
+        self.max_target = max_target_ms(terms.downtime_ms)
         self.estimate = LinkEstimate()
         self.passes = Passes()
         self.prediction = None
         self._dirty = collections.deque(maxlen=DIRTY_SAMPLES)
         self._cap_seen_at = None
+        self._early_samples = 0
         self._throttle_cap_hit = False
         self._noted = set()
         self._failed_since = None
@@ -366,11 +442,11 @@ class SLAMonitor(migration.Monitor):
 
         elapsed = now - self.start
         self.estimate.update(now, job)
-        self.passes.update(job)
+        self.passes.update(now, job, self.estimate.rate)
         page = job.memory_page_size or PAGE_SIZE
         self._dirty.append(job.memory_dirty_rate * page)
         self.prediction = predict(self.passes, self.estimate.rate,
-                                  max(self._dirty), self.terms.downtime_ms)
+                                  max(self._dirty), self.max_target)
 
         add(self._downtime(elapsed))
         link_stalled = self.estimate.stalled
@@ -389,6 +465,8 @@ class SLAMonitor(migration.Monitor):
             add(self._throttle_guard(now, job))
         if self.phase is Phase.PRECOPY and not _acting(decisions):
             add(self._act_on_prediction(now, job))
+        if self.phase is Phase.PRECOPY and not _acting(decisions):
+            add(self._evacuate_early(now, job))
         return decisions
 
     def _note(self, key, decision):
@@ -399,20 +477,22 @@ class SLAMonitor(migration.Monitor):
         return decision
 
     def _downtime(self, elapsed):
-        """The ramp (a floor), raised early when the prediction needs it;
-        never above the tier's limit, never lowered.
+        """The ramp (a floor) until pre-copy shows it will not switch over
+        at it by the end of the pass, then the tier's highest target:
+        finish now rather than pass after pass.  From the start for an
+        eager migration (cattle, or evacuate-host).  Never lowered.
         """
-        limit = self.terms.downtime_ms
+        limit = self.max_target
         target = min(migration.downtime_for(self.schedule, elapsed), limit)
         why = 'downtime step after %d s' % elapsed
         p = self.prediction
-        current = self.downtime
-        if p is not None and p.solid and min(p.needed_ms, limit) > target:
-            wanted = min(p.needed_ms, limit)
-            if current is None or wanted >= min(limit,
-                                                current * RAISE_STEP):
-                target, why = wanted, 'predicted: %s' % p.reason
-        if current is not None and target <= current:
+        if self.terms.eager:
+            target, why = limit, 'the %s tier / %s: finish soonest' % (
+                self.terms.tier, self.terms.purpose)
+        elif p is not None and p.solid and not (
+                p.passes == 0 and p.next_ms <= target):
+            target, why = limit, 'predicted: %s' % p.reason
+        if self.downtime is not None and target <= self.downtime:
             return None
         return Decision(Action.SET_DOWNTIME, target, why)
 
@@ -483,8 +563,8 @@ class SLAMonitor(migration.Monitor):
             self._cap_seen_at = now
         p = self.prediction
         over = throttle > terms.throttle_cap
-        if not over and (now - self._cap_seen_at < CAP_GRACE_S or (
-                p is not None and p.converges)):
+        soon = p is not None and p.passes is not None and p.passes <= 1
+        if not over and (now - self._cap_seen_at < CAP_GRACE_S or soon):
             return None
         why = ('the vCPUs are throttled %d %%, the %s tier\'s limit is %d '
                '%%, and pre-copy does not converge' % (
@@ -508,33 +588,89 @@ class SLAMonitor(migration.Monitor):
             return True
         return not self.estimate.calm(now)
 
-    def _act_on_prediction(self, now, job):
-        p = self.prediction
-        if p is None or not p.solid or p.converges:
+    def _evacuate_early(self, now, job):
+        """Emptying a host, a busy guest goes to post-copy during its
+        first pass: every page then crosses the link once.  (Where QEMU
+        reports no dirty rate before its first bitmap sync, this waits
+        for the first pass like the rest.)
+        """
+        terms = self.terms
+        if not (terms.eager_post_copy and terms.post_copy):
             return None
-        if not self.estimate.healthy:
+        if self.passes.first_done or job.memory_iteration < 1 or (
+                job.disk_remaining > job.memory_remaining):
+            return None
+        self._early_samples += 1
+        bandwidth = self.estimate.rate
+        if (self._early_samples < EARLY_SAMPLES or not bandwidth
+                or not self.estimate.healthy
+                or self._careful_wait(now, job)):
+            return None
+        dirty = max(self._dirty)
+        if dirty < EARLY_DIRTY_SHARE * bandwidth:
+            return None
+        return Decision(Action.START_POSTCOPY, reason=(
+            'evacuating: the guest dirties %.0f MiB/s of the %.0f MiB/s '
+            'the link carries; post-copy now sends each page once' % (
+                dirty / 2 ** 20, bandwidth / 2 ** 20)))
+
+    def _hopeless_throttled(self):
+        """Even throttled to the tier's limit (all writes slowing with
+        the vCPUs, the best case), pre-copy would not converge.
+        """
+        p, terms = self.prediction, self.terms
+        bandwidth = self.estimate.rate
+        if p is None or p.converges or not bandwidth:
+            return True
+        if not terms.auto_converge:
+            return True
+        dirty = max(max(self._dirty), self.passes.implied_dirty_rate())
+        left = 1.0 - terms.throttle_cap / 100.0
+        settle = plateau_of(self.passes.peak, self.passes.working_set,
+                            dirty * left, bandwidth)
+        return downtime_for_bytes(settle, bandwidth) > self.max_target
+
+    def _act_on_prediction(self, now, job):
+        """Levers for a pre-copy predicted not to converge within the
+        tier -- or, where post-copy may be used, one that would need two
+        passes more or longer: post-copy then finishes sooner.
+        """
+        p = self.prediction
+        if p is None or not p.solid or not self.estimate.healthy:
+            return None
+        slow = p.passes is None or p.passes >= 2
+        if p.converges and not (slow and self.terms.post_copy):
             return None
         terms = self.terms
-        why = 'pre-copy will not converge within the %s tier: %s' % (
-            terms.tier, p.reason)
-        if terms.rules.gives_up_at_once:
+        if p.converges:
+            why = ('pre-copy would need %s more passes within the %s tier: '
+                   '%s' % ('several' if p.passes is None else p.passes,
+                           terms.tier, p.reason))
+        else:
+            why = 'pre-copy will not converge within the %s tier: %s' % (
+                terms.tier, p.reason)
+        if not p.converges and terms.rules.gives_up_at_once:
             return Decision(Action.ABORT, reason=(
                 '%s; the purpose %s gives up rather than disturb the '
                 'guest' % (why, terms.purpose)))
         if terms.post_copy and not self._careful_wait(now, job):
             return self._lever(now, why, job=job)
+        if p.converges:
+            return None
         if terms.auto_converge and (
-                job.auto_converge_throttle < terms.throttle_cap):
+                job.auto_converge_throttle < terms.throttle_cap) and not (
+                    self._hopeless_throttled()):
             return None  # QEMU throttles; the guard watches the limit
         if terms.post_copy:
             return None  # waiting for a calm link
         lever = self._lever(now, why, job=job)
         if lever is not None:
             return lever
-        if p.plateau_ms and self.passes.plateau is not None:
+        if self.passes.plateau is not None or self._hopeless_throttled():
             return Decision(Action.ABORT, reason=(
-                '%s; nothing else the tier allows can finish it: giving '
-                'up' % why))
+                '%s; nothing else the tier allows can finish it%s: giving '
+                'up' % (why, ', even throttled to its %d %% limit' % (
+                    terms.throttle_cap) if terms.auto_converge else '')))
         return None
 
     def record(self, decision):

@@ -17,7 +17,7 @@ OBJECT_HASHES = {
     'ComputeNode': '1.2-4f1264f0c3a1003260a7e6e6ea9fb7f9',
     'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
-    'ImageMetaProps': '1.3-45fff1488929219a7d3069e6823ecd98',
+    'ImageMetaProps': '1.4-bfa1f9f3b02d5b34085e870634bbbd29',
     'Instance': '1.3-1d01cdb0025b9e26958ce354ba7fd12c',
     'InstanceNUMACell': '1.0-8cae6d80837793f7a81576355a1dd6b9',
     'InstanceNUMATopology': '1.0-c63fad38be73b6afd04715c9c1b29220',
