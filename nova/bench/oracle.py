@@ -182,6 +182,7 @@ def simulate(case, plan, concurrency, horizon, give_up=None):
             dom.create()
         world.start_workloads()
         pending, running, started = list(plan), [], {}
+        now = world.clock.now()
         while pending or running:
             now = world.clock.now()
             while pending and len(running) < concurrency:

@@ -263,6 +263,31 @@ Ignored unless ``guest_kernel`` is set.
 ]
 
 monitor_opts = [
+    cfg.StrOpt(
+        'live_migration_monitor',
+        default='sla',
+        choices=[
+            ('sla', 'The SLA policy: predicts from libvirt\'s job '
+                    'statistics whether pre-copy will converge within the '
+                    'instance\'s SLA tier and acts on it (downtime, '
+                    'post-copy, throttling, pause, giving up) as the '
+                    'migration\'s purpose allows; the timers below bound '
+                    'it; a broken post-copy is resumed where both hosts '
+                    'can.'),
+            ('timers', 'The timers alone, as before SLA tiers (and as '
+                       'upstream Nova): the downtime ramp, the completion '
+                       'timeout and its action, the progress timeout; no '
+                       'prediction, no recovery of a broken post-copy.'),
+        ],
+        mutable=True,
+        help="""
+What decides while a live migration runs.
+
+Either way the migration's features (post-copy, auto-converge) are chosen
+when it starts by the instance's policy (explicit values, SLA tier, the
+``live_migration_permit_*`` options); with ``timers`` set those options to
+have them chosen as before SLA tiers.  See the live-migration SLA guide.
+"""),
     cfg.IntOpt(
         'live_migration_progress_timeout',
         default=0,

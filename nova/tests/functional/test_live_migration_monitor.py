@@ -88,17 +88,16 @@ class _Base(test.NoDBTestCase):
 
 
 class _TimersBase(_Base):
-    """The downtime ramp and the timeouts alone: the monitor they belong
-    to (migration.Monitor, which the SLA policy builds on), with the
-    flags as before SLA tiers (no post-copy or auto-converge unless
-    asked for).
+    """The downtime ramp and the timeouts alone: ``[libvirt]
+    live_migration_monitor = timers`` (migration.Monitor, which the SLA
+    policy builds on), with the flags chosen as before SLA tiers (no
+    post-copy or auto-converge unless asked for).
     """
-
-    MONITOR = migration.Monitor
 
     def setUp(self):
         super().setUp()
-        self.flags(group='libvirt', live_migration_permit_post_copy=False,
+        self.flags(group='libvirt', live_migration_monitor='timers',
+                   live_migration_permit_post_copy=False,
                    live_migration_permit_auto_converge=False)
 
 
@@ -234,8 +233,11 @@ class ForceCompleteAndAbortTestCase(_Base):
         self.assert_on(instance, 'src')
 
     def test_abort_refused_in_post_copy(self):
+        # Forced during the first pass (saves every second), before the
+        # SLA policy switches on its own.
+        self.flags(group='libvirt', live_migration_status_save_interval=1)
         instance = _instance({'compute:live_migration_post_copy': 'true'})
-        self._at(4, self.driver.live_migration_force_complete)
+        self._at(1, self.driver.live_migration_force_complete)
         refused = []
 
         def try_abort(inst):
@@ -270,8 +272,9 @@ class ForceCompleteAndAbortTestCase(_Base):
     def test_monitor_failure_in_post_copy_waits_for_the_end(self):
         # Post-copy must not be aborted (it cannot be): the driver waits
         # for it to finish and reports the guest where it is.
+        self.flags(group='libvirt', live_migration_status_save_interval=1)
         instance = _instance({'compute:live_migration_post_copy': 'true'})
-        self._at(4, self.driver.live_migration_force_complete)
+        self._at(1, self.driver.live_migration_force_complete)
 
         def explode(inst, mig):
             if mig.status == STATUS.POST_COPY:

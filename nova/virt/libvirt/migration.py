@@ -306,16 +306,11 @@ class Monitor(object):
     that was not recorded is decided again at the next step.
     """
 
-    #: Whether this monitor's decisions handle a migration started with
-    #: both POSTCOPY and AUTO_CONVERGE (this one's rules assume either).
-    BOTH_FLAGS = False
-
     def __init__(self, start, config, flags_have_postcopy,
                  flags_have_auto_converge, data_gib, terms=None):
-        if (flags_have_postcopy and flags_have_auto_converge
-                and not self.BOTH_FLAGS):
-            raise ValueError('a migration has either POSTCOPY or '
-                             'AUTO_CONVERGE in its flags, not both')
+        # A migration may carry both POSTCOPY and AUTO_CONVERGE (an SLA
+        # tier that accepts both): QEMU throttles while pre-copy runs,
+        # and forcing it to complete switches to post-copy.
         #: What the migration may do to its guest (sla_policy.Terms), for
         #: monitors that decide from it; this one does not.
         self.terms = terms

@@ -372,8 +372,6 @@ def _acting(decisions):
 class SLAMonitor(migration.Monitor):
     """The driver's default monitor (see the module doc)."""
 
-    BOTH_FLAGS = True
-
     def __init__(self, start, config, flags_have_postcopy,
                  flags_have_auto_converge, data_gib, terms=None):
         if terms is None:

@@ -58,6 +58,18 @@ class ImageMetaPropsTestCase(test.NoDBTestCase):
             'os_command_line': 'console=ttyS0 dirty_mb=64',
             'unknown_property': 'ignored'})
 
+    def test_sla_tier(self):
+        props = objects.ImageMetaProps.from_dict(
+            {'compute_live_migration_sla': 'panda'})
+        self.assertEqual('panda', props.compute_live_migration_sla)
+        exc = self.assertRaises(
+            exception.InvalidImageProperty, objects.ImageMetaProps.from_dict,
+            {'compute_live_migration_sla': 'gold'})
+        self.assertIn('compute_live_migration_sla', str(exc))
+        primitive = props.obj_to_primitive(target_version='1.3')
+        self.assertNotIn('compute_live_migration_sla',
+                         primitive['nova_object.data'])
+
     def test_from_dict(self):
         props = self._props()
         self.assertIs(False, props.compute_live_migration_auto_converge)
