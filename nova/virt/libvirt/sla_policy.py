@@ -62,12 +62,19 @@ TARGET_SHARE = 0.9
 PASSES_AHEAD = 3
 #: Two pass peaks within this ratio are a plateau.
 PLATEAU_RATIO = 0.95
+#: A pass that redirtied at least this share of the one before shows a
+#: working set that keeps coming back (not a passing burst).
+REGROW_RATIO = 0.7
 #: A model prediction beyond the tier by this factor is solid alone.
 CLEAR_MISS = 1.3
 #: Samples of the dirty rate the prediction looks at (the latest ones).
 DIRTY_SAMPLES = 3
 #: A link whose rate falls under this share of its best is collapsing.
 COLLAPSE_RATIO = 0.3
+#: Seconds a prediction that pre-copy cannot converge must hold before
+#: the monitor gives up (unless two passes already show the plateau): a
+#: burst of writes is not a verdict.
+GIVE_UP_AFTER_S = 20.0
 #: An evacuation moves a guest that dirties at least this share of what
 #: the link carries to post-copy without waiting for the first pass.
 EARLY_DIRTY_SHARE = 0.5
@@ -76,6 +83,8 @@ EARLY_SAMPLES = 2
 #: Seconds a shaky link must have been up before a careful tier's guest
 #: goes to post-copy on it.
 CALM_S = 5.0
+#: The longest a careful tier waits on a shaky link before post-copy.
+CAREFUL_MAX_S = 10.0
 #: A tier whose stop limit is below this is careful on a shaky link.
 CAREFUL_STOP_MS = 10000
 #: Seconds between two attempts to resume a broken post-copy, and how
@@ -115,7 +124,9 @@ class Terms:
 
     @property
     def eager_post_copy(self):
-        """Go to post-copy as soon as a guest shows it is busy."""
+        """Go to post-copy as soon as a guest shows it is busy, and give
+        up at the first prediction on one nothing allowed can move.
+        """
         return self.purpose == sla.PURPOSE.EVACUATE_HOST
 
     @property
@@ -261,6 +272,14 @@ class Passes(object):
             return self.peaks[-1]
         return None
 
+    @property
+    def regrowing(self):
+        """The dirty set came back to most of the last pass: the pass
+        that began redirtied at least REGROW_RATIO of the one before.
+        """
+        return bool(self.peaks) and self.peak >= REGROW_RATIO * (
+            self.peaks[-1])
+
     def implied_dirty_rate(self):
         """Bytes/s dirtied during the last complete pass (what QEMU
         itself reports), or 0 when unknown.
@@ -386,6 +405,8 @@ class SLAMonitor(migration.Monitor):
         self.prediction = None
         self._dirty = collections.deque(maxlen=DIRTY_SAMPLES)
         self._cap_seen_at = None
+        self._careful_since = None
+        self._miss_since = None
         self._early_samples = 0
         self._throttle_cap_hit = False
         self._noted = set()
@@ -445,6 +466,7 @@ class SLAMonitor(migration.Monitor):
         self._dirty.append(job.memory_dirty_rate * page)
         self.prediction = predict(self.passes, self.estimate.rate,
                                   max(self._dirty), self.max_target)
+        self._track_miss(now)
 
         add(self._downtime(elapsed))
         link_stalled = self.estimate.stalled
@@ -575,11 +597,17 @@ class SLAMonitor(migration.Monitor):
             'rather than throttle further' % why))
 
     def _careful_wait(self, now, job):
-        """On a shaky link a careful tier waits: throttling first, then a
-        calm link.  True while it should wait.
+        """On a shaky link a careful tier waits before post-copy: for
+        QEMU's throttling to shrink what post-copy must carry (so less is
+        exposed to a drop), then for the link to be up CALM_S -- at most
+        CAREFUL_MAX_S in all.  True while it should wait.
         """
         terms = self.terms
         if not self.estimate.shaky or terms.stop_ms >= CAREFUL_STOP_MS:
+            return False
+        if self._careful_since is None:
+            self._careful_since = now
+        if now - self._careful_since >= CAREFUL_MAX_S:
             return False
         if (terms.auto_converge and not self._throttle_cap_hit
                 and job.auto_converge_throttle < terms.throttle_cap):
@@ -628,6 +656,25 @@ class SLAMonitor(migration.Monitor):
                             dirty * left, bandwidth)
         return downtime_for_bytes(settle, bandwidth) > self.max_target
 
+    def _track_miss(self, now):
+        p = self.prediction
+        if p is not None and p.solid and not p.converges:
+            if self._miss_since is None:
+                self._miss_since = now
+        else:
+            self._miss_since = None
+
+    def _miss_confirmed(self, now):
+        """The prediction of a miss held long enough to give up on: a
+        whole pass after the first confirms it (its dirty set came back
+        to most of the one before), or it held GIVE_UP_AFTER_S seconds.
+        An evacuation takes the first prediction: it does not hold the
+        link for a guest it cannot move while others wait.
+        """
+        return self._miss_since is not None and (
+            self.terms.eager_post_copy or self.passes.regrowing or
+            now - self._miss_since >= GIVE_UP_AFTER_S)
+
     def _act_on_prediction(self, now, job):
         """Levers for a pre-copy predicted not to converge within the
         tier -- or, where post-copy may be used, one that would need two
@@ -648,6 +695,8 @@ class SLAMonitor(migration.Monitor):
             why = 'pre-copy will not converge within the %s tier: %s' % (
                 terms.tier, p.reason)
         if not p.converges and terms.rules.gives_up_at_once:
+            if not self._miss_confirmed(now):
+                return None
             return Decision(Action.ABORT, reason=(
                 '%s; the purpose %s gives up rather than disturb the '
                 'guest' % (why, terms.purpose)))
@@ -664,7 +713,7 @@ class SLAMonitor(migration.Monitor):
         lever = self._lever(now, why, job=job)
         if lever is not None:
             return lever
-        if self.passes.plateau is not None or self._hopeless_throttled():
+        if self._hopeless_throttled() and self._miss_confirmed(now):
             return Decision(Action.ABORT, reason=(
                 '%s; nothing else the tier allows can finish it%s: giving '
                 'up' % (why, ', even throttled to its %d %% limit' % (
