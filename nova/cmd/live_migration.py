@@ -12,8 +12,8 @@ and writes results.json and one PNG timeline per migration.  Exit status:
 specs, image properties and the host options, prints where each decision
 came from -- the features, the SLA tier and the limits it and the
 purpose set --, the traits the scheduler will require and the hosts
-Placement offers.  Exit status: 0 on success, 2 when the request is refused (the
-error is printed on stderr).
+Placement offers.  Exit status: 0 on success, 2 when the request is
+refused (the error is printed on stderr).
 
 ``bench`` migrates a matrix of workloads on the simulator under the
 project's policy, reference policies of upstream Nova, oVirt and KubeVirt
