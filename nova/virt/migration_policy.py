@@ -395,7 +395,8 @@ def _narrow(decision, feature, inputs):
 
 def resolve(flavor, image_meta, permit_post_copy=None,
             permit_auto_converge=None, paused=False,
-            default_tier=sla.DEFAULT_TIER, purpose=None, capabilities=None):
+            default_tier=sla.DEFAULT_TIER, purpose=None, capabilities=None,
+            vpmem=False):
     """Decide auto-converge, post-copy and the limits of one migration.
 
     :param flavor: the instance's Flavor (extra specs are read).
@@ -411,6 +412,8 @@ def resolve(flavor, image_meta, permit_post_copy=None,
         POSTCOPY_RESUME_TRAIT only when the destination can resume a
         broken post-copy too; None when unknown (API checks, ``plan``):
         then every feature is taken as available.
+    :param vpmem: the instance has vPMEM devices (whatever its flavor
+        says): post-copy is then off.
     :returns: MigrationPolicy
     :raises: MigrationPolicyConflict or InvalidExtraSpec subclasses.
     """
@@ -431,7 +434,8 @@ def resolve(flavor, image_meta, permit_post_copy=None,
         capabilities=caps,
         recoverable=None if caps is None
         else sla.POSTCOPY_RESUME_TRAIT in caps)
-    has_vpmem = bool(hardware.get_vpmem_labels(flavor)) if flavor else False
+    has_vpmem = bool(vpmem) or (
+        bool(hardware.get_vpmem_labels(flavor)) if flavor else False)
     post_copy = _decide_post_copy(inputs, has_vpmem, paused)
     auto_converge = _decide_auto_converge(inputs, post_copy)
     return MigrationPolicy(

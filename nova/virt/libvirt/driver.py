@@ -294,15 +294,19 @@ class LibvirtDriver(driver.ComputeDriver):
     def migration_policy(self, instance, paused=False, purpose=None,
                          capabilities=None):
         """The resolved policy (features, tier, limits); an instance with
-        vPMEM never gets post-copy, whatever the host permits.
+        vPMEM (in its flavor or among its resources) never gets
+        post-copy, whatever the host permits.
         """
         lv = self._conf.libvirt
+        resources = instance.resources if instance.obj_attr_is_set(
+            'resources') else None
         return migration_policy.resolve(
             instance.flavor, instance.image_meta,
             permit_post_copy=lv.live_migration_permit_post_copy,
             permit_auto_converge=lv.live_migration_permit_auto_converge,
             paused=paused, default_tier=lv.live_migration_sla_default,
-            purpose=purpose, capabilities=capabilities)
+            purpose=purpose, capabilities=capabilities,
+            vpmem=bool(resources and resources.vpmems))
 
     def live_migration_flags(self, instance, block_migration=False,
                              paused=False, purpose=None):

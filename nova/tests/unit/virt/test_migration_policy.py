@@ -166,6 +166,15 @@ class VPMEMAndPausedTestCase(test.NoDBTestCase):
             self.assertEqual(mp.Origin.VPMEM, policy.post_copy.origin)
         self.assertEqual(expect_ac, policy.auto_converge.enabled)
 
+    def test_vpmem_devices_without_hw_pmem_turn_post_copy_off(self):
+        # (What the driver passes when the instance holds vPMEM devices.)
+        for tier in ('pet', 'cattle'):
+            policy = mp.resolve(_flavor(), None, default_tier=tier,
+                                vpmem=True)
+            self.assertFalse(policy.post_copy.enabled)
+            self.assertEqual(mp.Origin.VPMEM, policy.post_copy.origin)
+            self.assertTrue(policy.auto_converge.enabled)
+
     def test_vpmem_with_post_copy_false_is_fine(self):
         policy = mp.resolve(_flavor(pc='false', pmem='4GB'), None, True)
         self.assertFalse(policy.post_copy.enabled)

@@ -139,6 +139,31 @@ class RequestsTestCase(test.NoDBTestCase):
         self.assertFalse(self.driver.migration_policy(
             inst).post_copy.enabled)
 
+    def test_policy_knows_the_instances_vpmem_devices(self):
+        # A guest holding vPMEM devices never post-copies, even when its
+        # flavor does not say hw:pmem (real libvirt refuses the pair).
+        inst = _instance()
+        self.assertTrue(self.driver.migration_policy(inst).post_copy.enabled)
+        device = objects.LibvirtVPMEMDevice(
+            label='L', name='ns0', size=2 ** 30, devpath='/dev/dax0.0',
+            align=2 ** 21)
+        inst.resources = objects.ResourceList(objects=[objects.Resource(
+            provider_uuid='4f7c2a1e-3b4d-4c5e-8f90-1a2b3c4d5e6f',
+            resource_class='CUSTOM_PMEM_NAMESPACE_L', identifier='ns0',
+            metadata=device)])
+        policy = self.driver.migration_policy(inst)
+        self.assertFalse(policy.post_copy.enabled)
+        self.assertEqual('vpmem', policy.post_copy.origin.value)
+
+    def test_purpose_and_capabilities_reach_the_resolver(self):
+        inst = _instance()
+        policy = self.driver.migration_policy(
+            inst, purpose='rebalance',
+            capabilities={'COMPUTE_MIGRATE_POST_COPY'})
+        self.assertEqual('rebalance', policy.limits.purpose)
+        self.assertFalse(policy.post_copy.enabled)
+        self.assertFalse(policy.auto_converge.enabled)
+
 
 class HostModuleTestCase(test.NoDBTestCase):
 
