@@ -66,11 +66,11 @@ class MetricsTestCase(base.BaseTestCase):
     def test_violations_and_give_up_times(self):
         case = self.cases[0]
         guest = case.guests[0]
-        results = [result(guest, 'over_limit', violations=[
-                       'stop 1500 ms > 1000', 'post-copy']),
-                   result(guest, 'over_limit', violations=[
-                       'throttle 60 % > 50']),
-                   result(guest, 'aborted', time_s=42.0)]
+        results = [
+            result(guest, 'over_limit',
+                   violations=['stop 1500 ms > 1000', 'post-copy']),
+            result(guest, 'over_limit', violations=['throttle 60 % > 50']),
+            result(guest, 'aborted', time_s=42.0)]
         rows = [metrics.case_metrics(case, [r], [result(guest)])[0][0]
                 for r in results]
         summary, detail = metrics.aggregate('p', 'A', [(case, rows, {})])
