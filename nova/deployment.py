@@ -65,16 +65,24 @@ def host_conf(libvirt_opts=None, base=CONF, default_opts=None):
     return conf
 
 
-def conductor_endpoints(compute_api_client, scheduler, report_client):
-    """The conductor's endpoints: object indirection and move tasks."""
+def conductor_endpoints(compute_api_client, scheduler, report_client,
+                        clock=None):
+    """The conductor's endpoints: object indirection and move tasks.
+
+    ``clock``: the simulated hosts' clock in the embedded default (host
+    drains wait on it); None for real time.
+    """
     return [conductor_manager.ConductorManager(),
             conductor_manager.ComputeTaskManager(
-                compute_api_client, scheduler, report_client)]
+                compute_api_client, scheduler, report_client, clock=clock)]
 
 
 class Deployment(object):
 
-    def __init__(self, ctxt, report_client, async_casts=False):
+    def __init__(self, ctxt, report_client, async_casts=False, clock=None):
+        """``clock``: the clock of the simulated hosts (see
+        conductor_endpoints), None when time passes by itself.
+        """
         self.ctxt = ctxt
         self.reportclient = report_client
         self.transport = rpc.LocalTransport(async_casts=async_casts)
@@ -86,11 +94,14 @@ class Deployment(object):
         self.scheduler = scheduler_manager.SchedulerManager(
             report_client, service_is_up=self.compute_rpcapi.is_up,
             service_is_enabled=self._enabled)
+        endpoints = conductor_endpoints(self.compute_rpcapi, self.scheduler,
+                                        report_client, clock=clock)
+        #: The conductor's move tasks (its ``clock`` follows the hosts').
+        self.task_manager = endpoints[1]
         self._conductor = rpc.get_server(
             self.transport, messaging.Target(topic=conductor_rpcapi.TOPIC,
                                              server='conductor'),
-            conductor_endpoints(self.compute_rpcapi, self.scheduler,
-                                report_client), 'nova-conductor')
+            endpoints, 'nova-conductor')
         self._conductor.start()
         self.conductor = conductor_rpcapi.ComputeTaskAPI(self.transport)
         self.api = compute_api.API(self.scheduler, self.compute_rpcapi,

@@ -361,3 +361,42 @@ class MigrationWaitTimeout(NovaException):
 class ServiceNotFound(NovaException):
     msg_fmt = 'No %(binary)s service is known on host %(host)s.'
     code = 404
+
+
+class InvalidMigrationPurpose(ValidationError):
+    """A live migration's purpose that is not one of MigrationPurpose."""
+
+    def __init__(self, message=None, **kwargs):
+        # (The same signature as every typed error, so that it is rebuilt
+        # on the other side of an RPC call with its keywords.)
+        kwargs.setdefault('kind', 'migration purpose')
+        super().__init__(message, **kwargs)
+
+
+class HostDrainInProgress(NovaException):
+    msg_fmt = ('Host %(host)s is already being drained (%(progress)s); one '
+               'drain of a host at a time: follow that one to its end.')
+    code = 409
+
+
+class HostDrainNotPossible(NovaException):
+    msg_fmt = 'Host %(host)s cannot be drained: %(reason)s'
+    code = 409
+
+
+class HostDrainHostDown(HostDrainNotPossible):
+    msg_fmt = ('Host %(host)s cannot be drained: its compute service is down '
+               '(or forced down), so its instances cannot be live-migrated.  '
+               'Evacuate them instead (openstack server evacuate), once the '
+               'host is fenced.')
+
+
+class HostDrainNotFound(NovaException):
+    msg_fmt = 'Host %(host)s has not been drained since the conductor started.'
+    code = 404
+
+
+class HostDrainWaitTimeout(NovaException):
+    msg_fmt = ('The drain of %(host)s did not end within %(timeout)s s '
+               '(%(progress)s).  It goes on in the conductor; follow it '
+               'there.')

@@ -20,12 +20,17 @@ import nova.conf
 from nova import exception
 from nova import objects
 from nova.objects import fields
+from nova.objects import host_drain
 from nova import rpc
 from nova.virt import hardware
 from nova.virt import migration_policy
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
+drain_state = host_drain.DrainState
+#: Real seconds between two looks at a drain a caller waits for in one
+#: process (over RabbitMQ: [DEFAULT] migration_poll_interval).
+DRAIN_POLL = 0.05
 #: vm_states from which an instance may be live-migrated or evacuated.
 MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
 EVACUABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.STOPPED,
@@ -188,7 +193,7 @@ class API(object):
                       expected_vm_state=list(vm_states))
 
     def _request_live_migration(self, ctxt, instance, host,
-                                block_migration, force):
+                                block_migration, force, purpose):
         """Ask the conductor to start the move of ``instance`` (marked
         ``migrating`` already); returns the Migration once the source
         compute has been asked to run it.
@@ -201,32 +206,36 @@ class API(object):
         try:
             return self.conductor.live_migrate_instance(
                 ctxt, instance, host=host, block_migration=block_migration,
-                force=force)
+                force=force, purpose=purpose)
         finally:
             instance.refresh()
 
     def live_migrate(self, ctxt, instance, host=None, block_migration=False,
-                     force=False, on_progress=None):
+                     force=False, on_progress=None, purpose=None):
         """Live-migrate ``instance`` and wait for the migration to end.
 
-        The instance is marked ``migrating`` first (compare-and-swap), so a
-        second request for it is refused at once.  Returns (Migration,
+        ``purpose`` (a MigrationPurpose value; None: ``maintenance``) is
+        checked first and recorded on the Migration.  The instance is
+        marked ``migrating`` next (compare-and-swap), so a second request
+        for it is refused at once.  Returns (Migration,
         LiveMigrationOutcome); the outcome is None when the source can no
         longer tell.  ``on_progress(migration)`` is called with the
         migration each time the source reports progress.
         """
+        purpose = fields.validate_migration_purpose(purpose)
         self._start_task(instance, fields.TaskState.MIGRATING,
                          'live migration', MIGRATABLE_STATES)
         return self._migrate_and_follow(ctxt, instance, host,
-                                        block_migration, force, on_progress)
+                                        block_migration, force, on_progress,
+                                        purpose)
 
     def _migrate_and_follow(self, ctxt, instance, host, block_migration,
-                            force, on_progress):
+                            force, on_progress, purpose):
         follower = _Follower(self.compute_rpcapi.transport, on_progress)
         follower.listen(ctxt, instance.uuid)
         try:
             migration = self._request_live_migration(
-                ctxt, instance, host, block_migration, force)
+                ctxt, instance, host, block_migration, force, purpose)
             follower.follow(migration)
             migration = follower.wait(ctxt, instance.uuid)
         finally:
@@ -294,7 +303,7 @@ class API(object):
 
     def live_migrate_async(self, ctxt, instance, host=None,
                            block_migration=False, force=False,
-                           accept_timeout=60.0):
+                           accept_timeout=60.0, purpose=None):
         """Start a live migration; return once it was accepted.
 
         The same compare-and-swap as live_migrate runs here, in the
@@ -306,7 +315,9 @@ class API(object):
         everything put back.  Returns None when nothing was decided within
         ``accept_timeout`` real seconds: the migration goes on, its record
         tells how.  The thread then runs the migration to its end.
+        ``purpose`` as for live_migrate.
         """
+        purpose = fields.validate_migration_purpose(purpose)
         self._start_task(instance, fields.TaskState.MIGRATING,
                          'live migration', MIGRATABLE_STATES)
         decided = threading.Event()
@@ -321,7 +332,7 @@ class API(object):
             try:
                 migration, _outcome = self._migrate_and_follow(
                     ctxt, instance, host, block_migration, force,
-                    on_progress)
+                    on_progress, purpose)
                 box.setdefault('migration', migration)
             except Exception as exc:
                 if 'migration' in box:
@@ -342,6 +353,44 @@ class API(object):
         if 'migration' not in box and 'error' in box:
             raise box['error']
         return box.get('migration')
+
+    # -- host drains -------------------------------------------------------
+
+    def drain_host_async(self, ctxt, host):
+        """Start moving every instance off ``host`` (purpose
+        ``evacuate-host``); returns the HostDrain as it stands once the
+        first moves were asked for.  The conductor runs the rest; follow
+        it with drain_status.  Refused, with nothing moved, for an unknown
+        host (ServiceNotFound), a down one (HostDrainHostDown: evacuate
+        instead) and one being drained already (HostDrainInProgress).
+        """
+        return self.conductor.drain_host(ctxt, host)
+
+    def drain_status(self, ctxt, host, outcomes=False):
+        """The running or last drain of ``host`` (HostDrainNotFound if
+        none); ``outcomes`` adds each move's LiveMigrationOutcome.
+        """
+        return self.conductor.drain_status(ctxt, host, outcomes=outcomes)
+
+    def drain_host(self, ctxt, host):
+        """Drain ``host`` and wait for the end; returns the HostDrain with
+        each move's outcome (nova.conductor.tasks.drain says how).
+        """
+        self.drain_host_async(ctxt, host)
+        deadline = time.monotonic() + CONF.migration_wait_timeout
+        while True:
+            drain = self.drain_status(ctxt, host)
+            if drain.state != drain_state.RUNNING:
+                return self.drain_status(ctxt, host, outcomes=True)
+            if time.monotonic() > deadline:
+                raise exception.HostDrainWaitTimeout(
+                    host=host, timeout=CONF.migration_wait_timeout,
+                    progress=drain.progress())
+            # In one process a look costs nothing and the simulator's
+            # drains end in a blink: look often.
+            time.sleep(DRAIN_POLL if rpc.is_local(
+                self.compute_rpcapi.transport)
+                else CONF.migration_poll_interval)
 
     def wait_background(self, timeout):
         """Wait (at most ``timeout`` s in all) for the background moves;

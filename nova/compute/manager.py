@@ -78,8 +78,10 @@ class ComputeManager(object):
         self.outcomes = collections.OrderedDict()
         # Outgoing live migrations at once (on the driver's clock, so that
         # a simulated host's waiting migrations let virtual time pass).
-        self._live_migration_slots = driver.clock.slots(
+        self.max_live_migrations = (
             (conf or CONF).max_concurrent_live_migrations)
+        self._live_migration_slots = driver.clock.slots(
+            self.max_live_migrations)
 
     # -- service life ------------------------------------------------------
 
@@ -364,6 +366,12 @@ class ComputeManager(object):
         restarted since.
         """
         return self.outcomes.pop(migration_uuid, None)
+
+    def max_concurrent_live_migrations(self, ctxt):
+        """This host's [DEFAULT] max_concurrent_live_migrations (0: no
+        limit): how many moves a drain of it runs at once.
+        """
+        return self.max_live_migrations
 
     def tracked_usage(self, ctxt):
         """What this host's resource tracker counts, for the audit."""

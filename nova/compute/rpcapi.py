@@ -118,6 +118,10 @@ class ComputeAPI(object):
         return self._call(host, 'live_migration_abort', ctxt,
                           instance=instance)
 
+    def max_concurrent_live_migrations(self, ctxt, host):
+        """The host's [DEFAULT] max_concurrent_live_migrations."""
+        return self._call(host, 'max_concurrent_live_migrations', ctxt)
+
     def live_migration_outcome(self, ctxt, host, migration_uuid):
         """How the source ended a migration (LiveMigrationOutcome), or None
         when it never started or the source no longer knows.

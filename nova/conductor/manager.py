@@ -1,10 +1,13 @@
 """The conductor's endpoints: object persistence and moves."""
 
+import threading
+
 import oslo_messaging as messaging
 from oslo_utils import uuidutils
 from oslo_versionedobjects import base as ovo_base
 
 from nova.conductor import rpcapi as conductor_rpcapi
+from nova.conductor.tasks import drain
 from nova.conductor.tasks import evacuate
 from nova.conductor.tasks import live_migrate
 from nova import exception
@@ -71,38 +74,121 @@ class ComputeTaskManager(object):
     target = messaging.Target(namespace=conductor_rpcapi.TASK_NAMESPACE,
                               version=rpc.RPC_VERSION)
 
-    def __init__(self, compute_rpcapi, scheduler, report_client):
+    def __init__(self, compute_rpcapi, scheduler, report_client,
+                 clock=None):
         self.compute_rpcapi = compute_rpcapi
         self.scheduler = scheduler
         self.reportclient = report_client
+        #: The clock of the embedded default's simulated hosts, which
+        #: drains wait on (one drain at a time then); None: real time.
+        self.clock = clock
+        #: The last drain of each host (the running one, if any).
+        self._drains = {}
+        self._drains_lock = threading.Lock()
 
-    def _migration(self, ctxt, instance, migration_type, dest):
+    def _migration(self, ctxt, instance, migration_type, dest,
+                   purpose=None, migration_uuid=None):
         migration = objects.Migration(
-            context=ctxt, uuid=uuidutils.generate_uuid(),
+            context=ctxt, uuid=migration_uuid or uuidutils.generate_uuid(),
             instance_uuid=instance.uuid, migration_type=migration_type,
             status=fields.MigrationStatus.QUEUED,
             source_compute=instance.host, source_node=instance.node,
             dest_compute=dest, dest_node=dest)
+        if purpose is not None:
+            migration.purpose = purpose
         return migration
 
     @messaging.expected_exceptions(*EXPECTED)
     def live_migrate_instance(self, ctxt, instance, host=None,
-                              block_migration=False, force=False):
+                              block_migration=False, force=False,
+                              purpose=None):
         """Check, choose and claim a destination, then start the move on
         the source (a cast); returns the Migration.
 
         The instance must have been marked ``migrating`` by the compute
         API.  Pre-check errors are raised before any migration record,
         claim or allocation change exists, with the task state cleared.
+        ``purpose`` (a MigrationPurpose; None: the default) is recorded
+        on the Migration.
         """
+        try:
+            purpose = fields.validate_migration_purpose(purpose)
+        except exception.Invalid:
+            self._clear_migrating(instance)
+            raise
+        return self._live_migrate(ctxt, instance, host, block_migration,
+                                  force, purpose)
+
+    def _live_migrate(self, ctxt, instance, host, block_migration, force,
+                      purpose, migration_uuid=None, ignore_hosts=()):
         migration = self._migration(
-            ctxt, instance, fields.MigrationType.LIVE_MIGRATION, host)
+            ctxt, instance, fields.MigrationType.LIVE_MIGRATION, host,
+            purpose=purpose, migration_uuid=migration_uuid)
         task = live_migrate.LiveMigrationTask(
             ctxt, instance, migration, host, block_migration, force,
-            self.compute_rpcapi, self.scheduler, self.reportclient)
+            self.compute_rpcapi, self.scheduler, self.reportclient,
+            ignore_hosts=ignore_hosts)
         task.execute()
         migration.refresh()
         return migration
+
+    @staticmethod
+    def _clear_migrating(instance):
+        instance.task_state = None
+        instance.save(expected_task_state=[fields.TaskState.MIGRATING])
+
+    # -- host drains ------------------------------------------------------
+
+    def _drain_move(self, ctxt, instance, migration_uuid, purpose,
+                    ignore_hosts):
+        return self._live_migrate(ctxt, instance, None, False, False,
+                                  purpose, migration_uuid=migration_uuid,
+                                  ignore_hosts=ignore_hosts)
+
+    def _draining(self):
+        with self._drains_lock:
+            return [host for host, task in self._drains.items()
+                    if task.running]
+
+    @messaging.expected_exceptions(*EXPECTED)
+    def drain_host(self, ctxt, host):
+        """Start draining ``host`` (nova.conductor.tasks.drain); returns
+        the HostDrain once its first moves were asked for.
+
+        Refused (nothing moves) for an unknown host, a host whose service
+        is down, and a host already being drained -- in the embedded
+        default, while any host is being drained.
+        """
+        task = drain.DrainTask(ctxt, host, self.compute_rpcapi,
+                               self._drain_move, clock=self.clock,
+                               draining=self._draining)
+        with self._drains_lock:
+            current = self._drains.get(host)
+            if current is not None and current.running:
+                raise exception.HostDrainInProgress(
+                    host=host, progress=current.report().progress())
+            others = [h for h, t in self._drains.items() if t.running]
+            if others and self.clock is not None:
+                # The embedded default's clock (the simulator's) runs one
+                # coordinated set of moves at a time (nova.sim.clock).
+                raise exception.HostDrainNotPossible(
+                    host=host, reason='the embedded cloud drains one host '
+                    'at a time and %s is being drained' % others[0])
+            task.plan()
+            self._drains[host] = task
+        task.start()
+        return task.report()
+
+    @messaging.expected_exceptions(*EXPECTED)
+    def drain_status(self, ctxt, host, outcomes=False):
+        """The running or last drain of ``host`` (a HostDrain), with each
+        move's LiveMigrationOutcome when ``outcomes``.
+        """
+        with self._drains_lock:
+            task = self._drains.get(host)
+        if task is None:
+            raise exception.HostDrainNotFound(host=host)
+        return task.report(outcomes=outcomes)
 
     @messaging.expected_exceptions(*EXPECTED)
     def evacuate_instance(self, ctxt, instance, host=None):

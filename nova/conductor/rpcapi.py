@@ -139,14 +139,27 @@ class ComputeTaskAPI(object):
             call_monitor_timeout=CONF.rpc_response_timeout)
 
     def live_migrate_instance(self, ctxt, instance, host=None,
-                              block_migration=False, force=False):
+                              block_migration=False, force=False,
+                              purpose=None):
         """Check, schedule and claim, then start the move on the source;
         returns the Migration (the move runs on; follow its record).
+        ``purpose``: a MigrationPurpose, recorded on the Migration.
         """
         return self._long().call(ctxt, 'live_migrate_instance',
                                  instance=instance, host=host,
                                  block_migration=block_migration,
-                                 force=force)
+                                 force=force, purpose=purpose)
+
+    def drain_host(self, ctxt, host):
+        """Start draining ``host``; returns the HostDrain once its first
+        moves were asked for (the rest go on in the conductor).
+        """
+        return self._long().call(ctxt, 'drain_host', host=host)
+
+    def drain_status(self, ctxt, host, outcomes=False):
+        """The running or last drain of ``host`` (a HostDrain)."""
+        return self.client.call(ctxt, 'drain_status', host=host,
+                                outcomes=outcomes)
 
     def evacuate_instance(self, ctxt, instance, host=None):
         return self._long().call(ctxt, 'evacuate_instance',

@@ -9,6 +9,7 @@ def register_all():
     # which also publishes them as attributes of this package.
     __import__('nova.objects.compute_node')
     __import__('nova.objects.flavor')
+    __import__('nova.objects.host_drain')
     __import__('nova.objects.image_meta')
     __import__('nova.objects.instance')
     __import__('nova.objects.live_migration')

@@ -3,6 +3,7 @@
 from oslo_serialization import jsonutils
 from oslo_versionedobjects import fields
 
+from nova import exception
 from nova import utils
 
 # Re-export the oslo field types the objects use, so that object modules
@@ -106,6 +107,25 @@ class MigrationPurpose(fields.Enum):
 
 class MigrationPurposeField(fields.BaseEnumField):
     AUTO_TYPE = MigrationPurpose()
+
+
+def validate_migration_purpose(value, key='purpose'):
+    """The purpose a request gives (``None``: the default), checked.
+
+    The one check of a purpose wherever it comes from (the compute API,
+    the REST API's ``OS-EXT-LM:purpose``, a scenario file, the
+    conductor): anything but one of MigrationPurpose.ALL -- another
+    word, another type, an empty string -- raises InvalidMigrationPurpose
+    naming ``key``, the value and the allowed values.
+    """
+    if value is None:
+        return MigrationPurpose.DEFAULT
+    if not isinstance(value, str) or value not in MigrationPurpose.ALL:
+        raise exception.InvalidMigrationPurpose(
+            key=key, value=value,
+            rule='the purpose is one of %s (leave it out for %s)' % (
+                ', '.join(MigrationPurpose.ALL), MigrationPurpose.DEFAULT))
+    return value
 
 
 class SLATier(fields.Enum):

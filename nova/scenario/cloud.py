@@ -56,7 +56,6 @@ class Cloud(object):
         self.scenario = scenario
         self.hosts = scenario['hosts']
         self.real = all('libvirt_uri' in spec for spec in self.hosts.values())
-        self.deployment = deployment.Deployment(ctxt, report_client)
         self.network = None
         if self.real:
             self.clock = sim_clock.RealClock()
@@ -64,6 +63,9 @@ class Cloud(object):
             self.network = sim_libvirt.Network(
                 clock if clock is not None else sim_clock.VirtualClock())
             self.clock = self.network.clock
+        self.deployment = deployment.Deployment(
+            ctxt, report_client,
+            clock=self.clock if self.network is not None else None)
 
     def uri(self, name):
         spec = self.hosts[name]

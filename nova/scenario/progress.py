@@ -78,10 +78,11 @@ class Display(object):
 
     def started(self, op):
         self._last = None
-        self.note('[step %d] %s of %s from %s%s' % (
+        self.note('[step %d] %s of %s from %s%s%s' % (
             op['step'], op['kind'], op['instance'], op['source'],
             ' to %s' % op['requested_dest'] if op['requested_dest']
-            else ' (destination chosen by the scheduler)'))
+            else ' (destination chosen by the scheduler)',
+            ', purpose %s' % op['purpose'] if op.get('purpose') else ''))
 
     def progress(self, op, sample, actions, elapsed):
         total = sample.data_total or 0

@@ -49,6 +49,7 @@ def summary_rows(report):
         rows.append([
             op['instance'],
             op['kind'],
+            op.get('purpose') or '-',
             '%s -> %s' % (op['source'] or '-', op['dest'] or '-'),
             op['policy'] or '-',
             op['result'],
@@ -61,7 +62,8 @@ def summary_rows(report):
     return rows
 
 
-HEADERS = ['instance', 'move', 'source -> destination', 'policy', 'result',
+HEADERS = ['instance', 'move', 'purpose', 'source -> destination', 'policy',
+           'result',
            'total time', 'downtime', 'bytes moved', 'actions']
 
 
@@ -89,7 +91,30 @@ def check_expectations(report):
             unmet.append('step %d (%s of %s): expected %s, got %s' % (
                 op['step'], op['kind'], op['instance'], op['expect'],
                 op['result']))
+    for drain in report.get('drains') or []:
+        if drain['expect'] and drain['expect'] != drain['result']:
+            unmet.append('step %d (drain of %s): expected %s, got %s' % (
+                drain['step'], drain['host'], drain['expect'],
+                drain['result']))
     return unmet
+
+
+def drain_rows(report):
+    rows = []
+    for drain in report.get('drains') or []:
+        counts = drain.get('counts') or {}
+        rows.append([
+            drain['step'], drain['host'], drain['result'],
+            _cell(drain['elapsed_s'], '%.1f s'),
+            _cell(drain['max_concurrent'], '%d'),
+            drain['order'] or '-',
+            ', '.join('%d %s' % (n, r) for r, n in counts.items() if n)
+            or '-'])
+    return rows
+
+
+DRAIN_HEADERS = ['step', 'host', 'result', 'time', 'at once', 'order',
+                 'instances']
 
 
 def write_timelines(report, output_dir, where=None):
@@ -165,6 +190,14 @@ def text(report):
         if op['error']:
             lines.append('  step %d %s: %s' % (op['step'], op['instance'],
                                                op['error']))
+    if report.get('drains'):
+        lines += ['', 'Host drains (purpose evacuate-host; time on the %s '
+                  'clock)' % report['clock']]
+        lines.append(table(DRAIN_HEADERS, drain_rows(report)))
+        for drain in report['drains']:
+            if drain['error']:
+                lines.append('  step %d drain of %s: %s' % (
+                    drain['step'], drain['host'], drain['error']))
     lines += ['', 'Expectations']
     unmet = report['expectations']
     lines.append('  all met' if not unmet else '\n'.join(

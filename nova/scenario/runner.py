@@ -96,6 +96,7 @@ class Runner(object):
         self.start = 0.0
         self.instances = {}
         self.operations = []
+        self.drains = []
 
     @property
     def clock(self):
@@ -141,6 +142,7 @@ class Runner(object):
             'hosts': sorted(self.scenario['hosts']),
             'instances': list(self.instances.values()),
             'operations': self.operations,
+            'drains': self.drains,
             'audit': {'clean': not problems, 'problems': problems},
         }
 
@@ -211,6 +213,8 @@ class Runner(object):
             self._move(index, step, 'live-migration', step['live_migrate'])
         elif 'evacuate' in step:
             self._move(index, step, 'evacuation', step['evacuate'])
+        elif 'drain_host' in step:
+            self._drain(index, step)
         elif 'host_down' in step:
             self.cloud.fail_host(step['host_down'])
             self.display.note('host %s is down (its service too)' %
@@ -257,18 +261,26 @@ class Runner(object):
         if errors:
             raise errors[0]
 
+    @staticmethod
+    def _operation(index, member, kind, name, source, step, purpose):
+        """The result record of one move (see the scenario reference)."""
+        return {'step': index, 'member': member, 'kind': kind,
+                'instance': name, 'source': source, 'dest': step.get('to'),
+                'requested_dest': step.get('to'), 'purpose': purpose,
+                'policy': None, 'flags': [], 'result': None, 'error': None,
+                'expect': step.get('expect'), 'note': step.get('note'),
+                'started_at': None, 'total_time_s': None,
+                'downtime_ms': None, 'bytes_moved': None,
+                'iterations': None, 'actions': [], 'samples': [],
+                'timeline': None, 'settlement': None}
+
     def _move(self, index, step, kind, name, member=None):
         entry = self.instances[name]
-        op = {'step': index, 'member': member, 'kind': kind,
-              'instance': name,
-              'source': entry['host'], 'dest': step.get('to'),
-              'requested_dest': step.get('to'), 'policy': None,
-              'flags': [], 'result': None, 'error': None,
-              'expect': step.get('expect'), 'note': step.get('note'),
-              'started_at': self.now(), 'total_time_s': None,
-              'downtime_ms': None, 'bytes_moved': None, 'iterations': None,
-              'actions': [], 'samples': [], 'timeline': None,
-              'settlement': None}
+        op = self._operation(
+            index, member, kind, name, entry['host'], step,
+            fields.validate_migration_purpose(step.get('purpose'))
+            if kind == 'live-migration' else None)
+        op['started_at'] = self.now()
         self.operations.append(op)
         if entry['uuid'] is None:
             op.update(result='skipped', error='instance %s was not created '
@@ -297,6 +309,80 @@ class Runner(object):
         if op['dest'] is None and instance.host != op['source']:
             op['dest'] = instance.host
         self.display.finished(op)
+
+    # -- host drains ---------------------------------------------------------
+
+    def _drain(self, index, step):
+        """Drain a host through the compute API; one operation per
+        instance it held (nova.conductor.tasks.drain), and one drain
+        record (``drains`` in the results).
+        """
+        host = step['drain_host']
+        record = {'step': index, 'host': host, 'expect': step.get('expect'),
+                  'note': step.get('note'), 'started_at': self.now(),
+                  'result': None, 'error': None, 'elapsed_s': None,
+                  'max_concurrent': None, 'order': None, 'counts': {}}
+        self.drains.append(record)
+        self.display.note('[step %d] drain of host %s (purpose %s)' % (
+            index, host, fields.MigrationPurpose.EVACUATE_HOST))
+        try:
+            drain = self.api.drain_host(self.ctxt, host)
+        except exception.NovaException as exc:
+            record.update(result='refused',
+                          error='%s: %s' % (type(exc).__name__, exc))
+            self.display.note('  drain of %s refused: %s' % (
+                host, record['error']))
+            return
+        record.update(result=drain.state, elapsed_s=drain.elapsed_s,
+                      max_concurrent=drain.max_concurrent,
+                      order=drain.order, counts=drain.counts())
+        names = {e['uuid']: name for name, e in self.instances.items()
+                 if e['uuid']}
+        for position, entry in enumerate(drain.entries):
+            self._drain_operation(index, position, record, entry,
+                                  names.get(entry.instance_uuid,
+                                            entry.name or
+                                            entry.instance_uuid))
+        self.display.note('  drain of %s: %s in %s s (%s)' % (
+            host, drain.state, drain.elapsed_s, ', '.join(
+                '%d %s' % (n, r) for r, n in record['counts'].items()
+                if n) or 'no instance'))
+
+    #: An instance's drain result as a move's result (when the source
+    #: did not tell how its migration ended).
+    _DRAIN_RESULTS = {'moved': STATUS.COMPLETED, 'refused': 'refused',
+                      'failed': STATUS.FAILED, 'error': STATUS.ERROR,
+                      'gone': 'skipped'}
+
+    def _drain_operation(self, index, position, record, entry, name):
+        op = self._operation(index, position, 'live-migration', name,
+                             record['host'], {},
+                             fields.MigrationPurpose.EVACUATE_HOST)
+        op.update(drain=record['host'], error=entry.error)
+        if entry.started_s is not None:
+            op['started_at'] = round(record['started_at'] + entry.started_s,
+                                     3)
+        self.operations.append(op)
+        if entry.outcome is not None:
+            self._apply_outcome(op, entry.dest, None, entry.outcome)
+            op['error'] = op['error'] or entry.error
+        else:
+            op.update(dest=entry.dest, result=self._DRAIN_RESULTS.get(
+                entry.result, entry.result))
+        instance = self._instance(name)
+        if instance is not None:
+            self.instances[name]['host'] = instance.host
+            op.update(where=instance.host, vm_state=instance.vm_state)
+        self.display.finished(op)
+
+    def _instance(self, name):
+        entry = self.instances.get(name)
+        if entry is None or entry['uuid'] is None:
+            return None
+        try:
+            return objects.Instance.get_by_uuid(self.ctxt, entry['uuid'])
+        except exception.InstanceNotFound:
+            return None
 
     def _failure(self, exc, uuid, known):
         """'refused' when the cloud said no before moving anything (a
@@ -374,17 +460,27 @@ class Runner(object):
             migration, outcome = self.api.live_migrate(
                 self.ctxt, instance, host=step.get('to'),
                 block_migration=step.get('block_migration', False),
-                force=step.get('force', False), on_progress=on_progress)
+                force=step.get('force', False), on_progress=on_progress,
+                purpose=op['purpose'])
         finally:
             for handle in handles:
                 self.timers.cancel(handle)
+        op['purpose'] = migration.effective_purpose
+        self._apply_outcome(op, migration.dest_compute, migration.status,
+                            outcome)
+
+    @staticmethod
+    def _apply_outcome(op, dest, status, outcome):
+        """Fill ``op`` from how the source ended the migration (``status``
+        of its record when the source cannot tell).
+        """
         if outcome is None:
             # The migration never started, yet the guest was found on the
             # destination: the record says how it was settled.
-            op.update(dest=migration.dest_compute, result=migration.status)
+            op.update(dest=dest, result=status)
             return
         op.update(
-            dest=migration.dest_compute, result=outcome.status,
+            dest=dest, result=outcome.status,
             error=outcome.error, settlement=outcome.settlement,
             policy=policy_label(outcome.policy),
             flags=outcome.flags, total_time_s=outcome.total_time_s,

@@ -22,6 +22,7 @@ from oslo_config import cfg
 from nova.compute import api as compute_api
 from nova import deployment
 from nova import exception
+from nova.objects import fields
 from nova.scenario import yaml_loader
 from nova import utils
 from nova.virt.libvirt import vpmem_xml
@@ -151,6 +152,9 @@ _STEP_KINDS = {
         'force_complete_after': _SECONDS, 'abort_after': _SECONDS,
         'faults': {'type': 'array', 'items': _FAULT,
                    'maxItems': MAX_FAULTS},
+        # Any value here: fields.validate_migration_purpose, the one
+        # check of a purpose, says what is wrong with it (_check_step).
+        'purpose': {},
         'expect': _EXPECT_MIGRATION, 'note': _TEXT,
     }, required=['live_migrate']),
     'evacuate': _obj({
@@ -158,6 +162,11 @@ _STEP_KINDS = {
         'expect': {'enum': ['completed', 'failed', 'error', 'refused']},
         'note': _TEXT,
     }, required=['evacuate']),
+    'drain_host': _obj({
+        'drain_host': _NAME, 'at': _SECONDS,
+        'expect': {'enum': ['drained', 'partial', 'refused']},
+        'note': _TEXT,
+    }, required=['drain_host']),
     'host_down': _obj({'host_down': _NAME, 'at': _SECONDS, 'note': _TEXT},
                       required=['host_down']),
     'host_up': _obj({'host_up': _NAME, 'at': _SECONDS, 'note': _TEXT},
@@ -499,8 +508,14 @@ def _check_step(source, data, real, prefix, kind, step):
     if kind in ('live_migrate', 'evacuate'):
         _need(source, '%s.%s' % (prefix, kind), step[kind],
               data.get('instances') or {}, 'instance')
-    if kind in ('host_down', 'host_up'):
+    if kind in ('host_down', 'host_up', 'drain_host'):
         _need(source, '%s.%s' % (prefix, kind), step[kind], hosts, 'host')
+    if 'purpose' in step:
+        try:
+            fields.validate_migration_purpose(step['purpose'])
+        except exception.InvalidMigrationPurpose as exc:
+            raise ScenarioError(file=source, key=prefix + '.purpose',
+                                reason=str(exc))
     if 'to' in step:
         _need(source, prefix + '.to', step['to'], hosts, 'host')
     host_event = kind in ('host_down', 'host_up')

@@ -16,6 +16,7 @@ from oslo_log import log as logging
 
 import nova.conf
 from nova.api.openstack import auth
+from nova.api.openstack.compute import drain
 from nova.api.openstack.compute import flavors
 from nova.api.openstack.compute import hypervisors
 from nova.api.openstack.compute import migrations
@@ -56,6 +57,7 @@ def compute_router(backend):
                 migrations.MigrationsAPI(backend),
                 services.ServicesAPI(backend),
                 hypervisors.HypervisorsAPI(backend),
+                drain.DrainAPI(backend),
                 plan.PlanAPI(backend)):
         api.routes(router)
     return router

@@ -2,9 +2,9 @@
 
 Two roles matter: ``admin`` (the operator) and ``member`` (a project's
 user).  Operator calls -- live migration, evacuation, force-complete,
-abort, migration listings, services, hypervisors, the plan explanation
-and flavor management -- need ``admin``; the rest needs ``member`` (or
-``admin``).  Operators may override any rule in a policy file
+abort, migration listings, services, hypervisors, host drains, the plan
+explanation and flavor management -- need ``admin``; the rest needs
+``member`` (or ``admin``).  Operators may override any rule in a policy file
 (``[oslo_policy] policy_file``).  A handler checks its rule before
 anything else.
 """
@@ -61,6 +61,9 @@ RULES = {
     'compute:services:update': (ADMIN_API, 'Disable, enable or force down '
                                 'a compute service.'),
     'compute:hypervisors:index': (ADMIN_API, 'List the hypervisors.'),
+    'compute:hypervisors:drain': (ADMIN_API, 'Drain a hypervisor\'s host '
+                                  '(live-migrate every server off it) and '
+                                  'follow the drain.'),
     'compute:flavors:index': (MEMBER_API, 'List and show flavors.'),
     'compute:flavors:manage': (ADMIN_API, 'Create and delete flavors.'),
     'compute:flavor_extra_specs:index': (MEMBER_API, 'Read flavor extra '

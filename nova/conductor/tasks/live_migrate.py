@@ -45,11 +45,13 @@ class LiveMigrationTask(base.MoveTask):
 
     def __init__(self, ctxt, instance, migration, destination,
                  block_migration, force, compute_rpcapi, scheduler,
-                 report_client):
+                 report_client, ignore_hosts=()):
         super().__init__(ctxt, instance, migration, destination,
                          compute_rpcapi, scheduler, report_client)
         self.block_migration = block_migration
         self.force = force
+        #: Never destinations besides the source (hosts being drained).
+        self.ignore_hosts = sorted(set(ignore_hosts) | {self.source})
 
     # -- pre-checks: nothing is claimed yet ----------------------------------
 
@@ -158,7 +160,7 @@ class LiveMigrationTask(base.MoveTask):
 
     def _request_spec(self):
         spec = objects.RequestSpec.from_instance(
-            self.instance, ignore_hosts=[self.source],
+            self.instance, ignore_hosts=self.ignore_hosts,
             requested_host=self.destination)
         if hardware.get_vpmem_labels(self.instance.flavor):
             spec.root_required = set(spec.root_required) | {VPMEM_TRAIT}

@@ -33,8 +33,9 @@ def flavor(name='small', vcpus=2, memory_mb=2048, root_gb=10, **specs):
 
 class DeploymentFixture(fixtures.Fixture):
     """Hosts: {name: {'pmem': bool, 'lib_version': int, 'qemu_version':
-    int, 'memory_mb': int, 'cpus': int, 'libvirt_opts': {...}}}; every host
-    gets vPMEM namespaces unless ``pmem`` is False.
+    int, 'memory_mb': int, 'cpus': int, 'nic_mbps': float, 'libvirt_opts':
+    {...}, 'default_opts': {...}}}; every host gets vPMEM namespaces
+    unless ``pmem`` is False.
     """
 
     def __init__(self, hosts=None):
@@ -48,13 +49,14 @@ class DeploymentFixture(fixtures.Fixture):
         self.sim = self.useFixture(nova_fixtures.SimLibvirtFixture(hosts=()))
         self.network = self.sim.network
         self.ctxt = context.get_admin_context()
-        self.deployment = deployment.Deployment(self.ctxt,
-                                                self.placement.client)
+        self.deployment = deployment.Deployment(
+            self.ctxt, self.placement.client, clock=self.network.clock)
         for name, spec in self.host_specs.items():
             pmem = spec.get('pmem', True)
             sim_kwargs = {'pmem_namespaces': PMEM_NAMESPACES if pmem
                           else None}
-            for key in ('lib_version', 'qemu_version', 'memory_mb', 'cpus'):
+            for key in ('lib_version', 'qemu_version', 'memory_mb', 'cpus',
+                        'nic_mbps'):
                 if key in spec:
                     sim_kwargs[key] = spec[key]
             self.sim.hosts[name] = self.network.add_host(
@@ -62,7 +64,8 @@ class DeploymentFixture(fixtures.Fixture):
             opts = dict(spec.get('libvirt_opts', {}))
             if pmem:
                 opts.setdefault('pmem_namespaces', PMEM_OPTION)
-            self.deployment.add_compute(name, libvirt_opts=opts)
+            self.deployment.add_compute(
+                name, libvirt_opts=opts, default_opts=spec.get('default_opts'))
 
     @property
     def conductor(self):

@@ -114,10 +114,44 @@ class ServicesTestCase(testtools.TestCase):
         self.assertEqual('h2', inst.host)
         self.assert_consistent()
 
+    def test_drain_across_processes(self):
+        # The purpose crosses the wire: a move asked with one, then a
+        # drain run by the nova-conductor process over RabbitMQ.
+        moved = self.boot(host='h2', memory_mb=512)
+        migration, _outcome = self.api.live_migrate(
+            self.ctxt, moved, host='h1',
+            purpose=fields.MigrationPurpose.REBALANCE)
+        self.assertEqual((STATUS.COMPLETED, 'rebalance'),
+                         (migration.status, migration.purpose))
+        booted = [moved] + [self.boot(host='h1', memory_mb=size)
+                            for size in (1024, 2048)]
+        drain = self.api.drain_host(self.ctxt, 'h1')
+        self.assertEqual('drained', drain.state)
+        self.assertEqual([2048, 1024, 512],
+                         [e.memory_mb for e in drain.entries])
+        self.assertEqual(['moved'] * 3, [e.result for e in drain.entries])
+        # Each move's outcome came back from its source over RabbitMQ.
+        self.assertEqual([STATUS.COMPLETED] * 3,
+                         [e.outcome.status for e in drain.entries])
+        for inst in booted:
+            latest = self.migration_of(inst)
+            self.assertEqual((STATUS.COMPLETED, 'evacuate-host'),
+                             (latest.status, latest.purpose))
+            self.assert_runs_once_where_recorded(inst)
+            self.assertNotEqual('h1', inst.host)
+        self.assertEqual([], objects.Instance.get_by_host(self.ctxt, 'h1'))
+        self.assertRaises(exception.HostDrainNotFound,
+                          self.api.drain_status, self.ctxt, 'h2')
+        self.assert_consistent()
+
     def test_force_complete_and_abort(self):
+        # From two sources: each host runs one outgoing live migration at
+        # a time ([DEFAULT] max_concurrent_live_migrations = 1), and both
+        # must be running at once here.
         forced = self.boot(host='h1', memory_mb=4096)
-        aborted = self.boot(host='h1', memory_mb=4096)
+        aborted = self.boot(host='h3', memory_mb=4096)
         self.slow_link('h1', 'h2')
+        self.slow_link('h3', 'h2')
         self.api.live_migrate_async(self.ctxt, forced, host='h2')
         self.api.live_migrate_async(self.ctxt, aborted, host='h2')
         self.wait_status(forced, (STATUS.RUNNING,))
@@ -128,7 +162,7 @@ class ServicesTestCase(testtools.TestCase):
         self.assertEqual(STATUS.CANCELLED, self.wait_final(aborted).status)
         self.assert_runs_once_where_recorded(forced)
         self.assert_runs_once_where_recorded(aborted)
-        self.assertEqual(('h2', 'h1'), (forced.host, aborted.host))
+        self.assertEqual(('h2', 'h3'), (forced.host, aborted.host))
         self.assert_consistent()
 
     def test_evacuate_from_a_dead_host(self):
@@ -246,6 +280,7 @@ class RealLibvirtServicesTestCase(ServicesTestCase):
 
     # The fault tests need the simulated hypervisors (links, failures).
     for _name in ('test_force_complete_and_abort',
+                  'test_drain_across_processes',
                   'test_evacuate_from_a_dead_host',
                   'test_source_compute_killed_mid_migration',
                   'test_conductor_restarted_mid_move',

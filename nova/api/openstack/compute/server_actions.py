@@ -9,23 +9,30 @@ lost race, 400 for a pre-check or no valid host.
 
 ``block_migration: "auto"`` means a migration without copying disks:
 the embedded cloud's hosts share instance storage, as the scenario's
-moves assume.  The migration *purpose* of the SLA design is not part of
-this body yet (it is added when that feature lands).
+moves assume.  The extension field ``OS-EXT-LM:purpose`` (every
+microversion; ``evacuate-host``, ``maintenance`` -- the default --,
+``rebalance``) is recorded on the migration; another value is 400 naming
+the field, the value and the allowed values.
 """
 
 from oslo_utils import uuidutils
 
 import nova.conf
 from nova.api.openstack.compute import common
+from nova.api.openstack.compute import views
 from nova.api.openstack import wsgi
+from nova.objects import fields
 
 CONF = nova.conf.CONF
+PURPOSE_FIELD = views.PURPOSE_FIELD
 _HOST = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}
 _BOOL = {'type': 'boolean'}
 
 
 def live_migrate_schema(req):
-    props = {'host': _HOST}
+    # Any value for the purpose: fields.validate_migration_purpose, the
+    # one check of a purpose, says what is wrong with it.
+    props = {'host': _HOST, PURPOSE_FIELD: {}}
     required = ['block_migration', 'host']
     if req.at_least('2.25'):
         props['block_migration'] = {'oneOf': [_BOOL, {'const': 'auto'}]}
@@ -87,6 +94,8 @@ class ServerActionsAPI(object):
     def live_migrate(self, req, server_id):
         req.authorize('compute:servers:migrate_live')
         body = req.body_for(live_migrate_schema(req))['os-migrateLive']
+        purpose = fields.validate_migration_purpose(body.get(PURPOSE_FIELD),
+                                                    PURPOSE_FIELD)
         instance = common.get_instance(req, server_id)
         host = body.get('host')
         force = body.get('force', False)
@@ -98,7 +107,8 @@ class ServerActionsAPI(object):
         self.backend.api.live_migrate_async(
             req.context, instance, host=host,
             block_migration=block is True, force=force,
-            accept_timeout=CONF.api.live_migration_accept_timeout)
+            accept_timeout=CONF.api.live_migration_accept_timeout,
+            purpose=purpose)
         return wsgi.empty(202)
 
     def evacuate(self, req, server_id):

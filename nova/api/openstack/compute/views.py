@@ -23,6 +23,8 @@ _POWER = {fields.VMState.ACTIVE: 1, fields.VMState.PAUSED: 3,
 #: post-copy, so that clients comparing with it keep working).
 _MIGRATION_STATUS = {fields.MigrationStatus.POST_COPY: 'running (post-copy)'}
 POLICY_FIELD = 'OS-EXT-LM:migration_policy'
+#: Why a live migration was asked for (null for other moves).
+PURPOSE_FIELD = 'OS-EXT-LM:purpose'
 
 
 def api_migration_status(status):
@@ -148,6 +150,12 @@ def flavor(req, entry):
     return doc
 
 
+def _purpose(mig):
+    if mig.migration_type != fields.MigrationType.LIVE_MIGRATION:
+        return None
+    return mig.effective_purpose
+
+
 def _owner(instance):
     return ((instance.user_id, instance.project_id) if instance is not None
             else (None, None))
@@ -164,6 +172,7 @@ def migration(req, mig, instance=None):
         'old_instance_type_id': None, 'new_instance_type_id': None,
         'created_at': timestamp(mig.created_at),
         'updated_at': timestamp(mig.updated_at),
+        PURPOSE_FIELD: _purpose(mig),
     }
     if req.at_least('2.23'):
         doc['migration_type'] = mig.migration_type
@@ -188,6 +197,7 @@ def server_migration(req, mig, instance):
         'dest_host': None,
         'created_at': timestamp(mig.created_at),
         'updated_at': timestamp(mig.updated_at),
+        PURPOSE_FIELD: _purpose(mig),
     }
     for name in ('memory_total', 'memory_processed', 'memory_remaining',
                  'disk_total', 'disk_processed', 'disk_remaining'):

@@ -70,6 +70,7 @@ class ApiFixture(fixtures.Fixture):
             integrated_helpers.DeploymentFixture(self.hosts))
         self.clock = paced_clock.PacedClock(self.speed)
         self.cloud.network.clock = self.clock
+        self.cloud.deployment.task_manager.clock = self.clock
         self.clock.start()
         self.addCleanup(self.clock.stop)
         self.addCleanup(self.cloud.network.fail_all_jobs)

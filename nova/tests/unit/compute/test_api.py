@@ -171,6 +171,61 @@ class MoveRequestTestCase(test.NoDBTestCase):
         self.rpc.live_migration_outcome.assert_called_once_with(
             self.ctxt, 'src', done.uuid)
 
+    def test_purpose_goes_to_the_conductor(self):
+        self.conductor.live_migrate_instance.return_value = self._migration(
+            self.fields.MigrationStatus.COMPLETED)
+        self.api.live_migrate(self.ctxt, self.instance,
+                              purpose='evacuate-host')
+        self.assertEqual('evacuate-host', self.conductor
+                         .live_migrate_instance.call_args[1]['purpose'])
+
+    def test_no_purpose_is_maintenance(self):
+        self.conductor.live_migrate_instance.return_value = self._migration(
+            self.fields.MigrationStatus.COMPLETED)
+        self.api.live_migrate(self.ctxt, self.instance)
+        self.assertEqual('maintenance', self.conductor
+                         .live_migrate_instance.call_args[1]['purpose'])
+
+    def test_bad_purpose_refused_before_the_task_state(self):
+        for call in (self.api.live_migrate, self.api.live_migrate_async):
+            exc = self.assertRaises(exception.InvalidMigrationPurpose, call,
+                                    self.ctxt, self.instance,
+                                    purpose='evacuate')
+            self.assertIn("purpose='evacuate'", str(exc))
+            self.assertIsNone(self._stored().task_state)
+        self.conductor.live_migrate_instance.assert_not_called()
+
+    def test_drain_host_waits_for_the_end_with_outcomes(self):
+        self.flags(migration_poll_interval=0.01)
+        running = mock.Mock(state='running')
+        done = mock.Mock(state='drained')
+        self.conductor.drain_status.side_effect = [running, done, done]
+        self.assertIs(done, self.api.drain_host(self.ctxt, 'src'))
+        self.conductor.drain_host.assert_called_once_with(self.ctxt, 'src')
+        self.assertEqual(
+            [mock.call(self.ctxt, 'src', outcomes=False)] * 2 +
+            [mock.call(self.ctxt, 'src', outcomes=True)],
+            self.conductor.drain_status.call_args_list)
+
+    def test_drain_host_gives_up_waiting(self):
+        self.flags(migration_wait_timeout=1, migration_poll_interval=0.01)
+        running = mock.Mock(state='running')
+        running.progress.return_value = '1 of 3 instances done, 2 moving'
+        self.conductor.drain_status.return_value = running
+        with mock.patch.object(compute_api.time, 'monotonic',
+                               side_effect=[0, 0.5, 2]):
+            exc = self.assertRaises(exception.HostDrainWaitTimeout,
+                                    self.api.drain_host, self.ctxt, 'src')
+        self.assertIn('1 of 3 instances done, 2 moving', str(exc))
+        self.assertIn('goes on in the conductor', str(exc))
+
+    def test_drain_refusal_raised(self):
+        self.conductor.drain_host.side_effect = (
+            exception.HostDrainHostDown(host='src'))
+        self.assertRaises(exception.HostDrainHostDown, self.api.drain_host,
+                          self.ctxt, 'src')
+        self.conductor.drain_status.assert_not_called()
+
     def test_second_request_refused_before_the_conductor(self):
         stale = self._stored()
         self.conductor.live_migrate_instance.return_value = self._migration(

@@ -16,6 +16,8 @@ from nova import test
 OBJECT_HASHES = {
     'ComputeNode': '1.2-4f1264f0c3a1003260a7e6e6ea9fb7f9',
     'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
+    'HostDrain': '1.0-bb8ab7a9b4d296137f3189919c009b63',
+    'HostDrainEntry': '1.0-d214669ab0cd660b4aee8988d7d47b8c',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
     'ImageMetaProps': '1.4-bfa1f9f3b02d5b34085e870634bbbd29',
     'Instance': '1.3-1d01cdb0025b9e26958ce354ba7fd12c',

@@ -70,6 +70,12 @@ class PlainDisplayTestCase(test.NoDBTestCase):
             '[step 3] live-migration of vm1 from compute-1 to compute-2\n',
             self.stream.getvalue())
 
+    def test_started_with_purpose(self):
+        self.display.started(_op(purpose='rebalance'))
+        self.assertEqual(
+            '[step 3] live-migration of vm1 from compute-1 to compute-2, '
+            'purpose rebalance\n', self.stream.getvalue())
+
     def test_started_scheduled(self):
         self.display.started(_op(kind='evacuation', requested_dest=None))
         self.assertEqual(

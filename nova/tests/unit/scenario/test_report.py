@@ -25,6 +25,7 @@ def _samples(*throttles):
 def _op(**kw):
     op = {'step': 0, 'kind': 'live-migration', 'instance': 'vm1',
           'source': 'compute-1', 'dest': 'compute-2',
+          'purpose': 'maintenance',
           'policy': 'post-copy (flavor)', 'result': 'completed',
           'expect': None, 'error': None, 'total_time_s': 12.34,
           'downtime_ms': 250, 'bytes_moved': 3072 * MIB, 'iterations': 4,
@@ -140,21 +141,26 @@ class SummaryRowsTestCase(test.NoDBTestCase):
     def test_completed(self):
         op = _op(actions=[_action('start-postcopy')])
         self.assertEqual(
-            [['vm1', 'live-migration', 'compute-1 -> compute-2',
-              'post-copy (flavor)', 'completed', '12.3 s', '250 ms',
-              '3072 MiB', 'post-copy']],
+            [['vm1', 'live-migration', 'maintenance',
+              'compute-1 -> compute-2', 'post-copy (flavor)', 'completed',
+              '12.3 s', '250 ms', '3072 MiB', 'post-copy']],
             report.summary_rows(_report(operations=[op])))
 
     def test_refused_shows_dashes(self):
         rows = report.summary_rows(_report(operations=[_refused_op()]))
         self.assertEqual(
-            [['vm2', 'live-migration', '- -> -', '-', 'refused', '-', '-',
-              '-', '-']], rows)
+            [['vm2', 'live-migration', 'maintenance', '- -> -', '-',
+              'refused', '-', '-', '-', '-']], rows)
+
+    def test_evacuation_has_no_purpose(self):
+        rows = report.summary_rows(_report(operations=[_op(
+            kind='evacuation', purpose=None)]))
+        self.assertEqual(['evacuation', '-'], rows[0][1:3])
 
     def test_zero_numbers_are_not_dashes(self):
         rows = report.summary_rows(_report(operations=[_op(
             total_time_s=0.0, downtime_ms=0, bytes_moved=0)]))
-        self.assertEqual(['0.0 s', '0 ms', '0 MiB'], rows[0][5:8])
+        self.assertEqual(['0.0 s', '0 ms', '0 MiB'], rows[0][6:9])
 
     def test_row_width_matches_headers(self):
         rows = report.summary_rows(_report(operations=[_op(),
@@ -194,6 +200,48 @@ class CheckExpectationsTestCase(test.NoDBTestCase):
         self.assertEqual(2, len(unmet))
         self.assertTrue(unmet[0].startswith('instance vm1:'))
         self.assertTrue(unmet[1].startswith('step 0 (evacuation of vm1):'))
+
+
+class DrainsTestCase(test.NoDBTestCase):
+
+    @staticmethod
+    def _drain(**kw):
+        drain = {'step': 2, 'host': 'compute-1', 'expect': None,
+                 'note': None, 'started_at': 1.0, 'result': 'partial',
+                 'error': None, 'elapsed_s': 16.02, 'max_concurrent': 2,
+                 'order': 'largest-memory-first',
+                 'counts': {'queued': 0, 'moving': 0, 'moved': 3,
+                            'refused': 1, 'failed': 0, 'error': 0,
+                            'gone': 0}}
+        drain.update(kw)
+        return drain
+
+    def test_rows(self):
+        rows = report.drain_rows(_report(drains=[
+            self._drain(), self._drain(result='refused', elapsed_s=None,
+                                       max_concurrent=None, order=None,
+                                       counts={}, error='down')]))
+        self.assertEqual([
+            [2, 'compute-1', 'partial', '16.0 s', '2',
+             'largest-memory-first', '3 moved, 1 refused'],
+            [2, 'compute-1', 'refused', '-', '-', '-', '-']], rows)
+        for row in rows:
+            self.assertEqual(len(report.DRAIN_HEADERS), len(row))
+
+    def test_expectations(self):
+        rep = _report(drains=[self._drain(expect='drained'),
+                              self._drain(step=3, expect='partial')])
+        self.assertEqual(['step 2 (drain of compute-1): expected drained, '
+                          'got partial'], report.check_expectations(rep))
+
+    def test_text_section_only_with_drains(self):
+        self.assertNotIn('Host drains', report.text(_report()))
+        text = report.text(_report(drains=[self._drain(
+            result='refused', error='HostDrainHostDown: down')]))
+        self.assertIn('Host drains (purpose evacuate-host; time on the '
+                      'virtual clock)', text)
+        self.assertIn('  step 2 drain of compute-1: HostDrainHostDown: down',
+                      text)
 
 
 class TextTestCase(test.NoDBTestCase):
