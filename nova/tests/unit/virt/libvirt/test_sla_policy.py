@@ -252,6 +252,18 @@ class DecisionsTestCase(test.NoDBTestCase):
         (switch,) = [t for t, a, _v in seen if a is A.START_POSTCOPY]
         self.assertGreaterEqual(switch, 3.0 + convergence.CALM_S)
 
+    def test_careful_wait_is_bounded(self):
+        # A link that never calms down: post-copy all the same, at most
+        # CAREFUL_MAX_S after the wait began.
+        mon = _monitor(post_copy=True, can_recover=True)
+        mon.estimate.drops = 1
+        mon.estimate.last_drop_end = 10 ** 9
+        seen = _drive(mon, Passes([4 * GIB] + [2 * GIB] * 8,
+                                  dirty=3 * GIB).samples())
+        (switch,) = [t for t, a, _v in seen if a is A.START_POSTCOPY]
+        self.assertGreaterEqual(switch, 4.5 + sp.CAREFUL_MAX_S)
+        self.assertLessEqual(switch, 5.5 + sp.CAREFUL_MAX_S)
+
     def test_evacuation_moves_a_busy_guest_to_post_copy_in_pass_one(self):
         mon = _monitor(purpose='evacuate-host', post_copy=True,
                        can_recover=True)
