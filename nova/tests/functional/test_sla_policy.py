@@ -11,6 +11,7 @@ from nova import objects
 from nova.objects import fields
 from nova.sim import model
 from nova import test
+from nova.tests.functional import test_live_migration_monitor as lmm
 from nova.tests import fixtures as nova_fixtures
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import host as libvirt_host
@@ -18,16 +19,12 @@ from nova.virt.libvirt import migration
 
 A = migration.Action
 STATUS = fields.MigrationStatus
-RUNNING = 1  # VIR_DOMAIN_RUNNING
-
-# A 1 GiB working set rewritten at 2 GiB/s: pre-copy plateaus at ~700
-# MiB, which a ~0.6 s switch-over can take.
-BUSY = model.Workload(ram_mb=2048, wws_mb=1024, dirty_rate_mbps=2048)
-# The whole RAM rewritten at 8 GiB/s, mostly not by the vCPUs: only
-# post-copy or a pause can finish it.
-HOPELESS = model.Workload(ram_mb=2048, wws_mb=2048, dirty_rate_mbps=8192,
-                          cpu_bound_fraction=0.3)
-# The same at 4 GiB: more than even a cattle's 2 s switch-over can carry.
+RUNNING = lmm.RUNNING
+# BUSY: pre-copy plateaus at ~700 MiB, which a ~0.6 s switch-over can
+# take; HOPELESS: only post-copy or a pause can finish it.
+BUSY = lmm.BUSY
+HOPELESS = lmm.HOPELESS
+# HOPELESS at 4 GiB: more than even a cattle's 2 s switch-over carries.
 HOPELESS_4G = model.Workload(ram_mb=4096, wws_mb=4096, dirty_rate_mbps=8192,
                              cpu_bound_fraction=0.3)
 
@@ -36,12 +33,9 @@ def _instance(tier=None, memory_mb=2048, **specs):
     extra = {'compute:%s' % k: v for k, v in specs.items()}
     if tier:
         extra['compute:live_migration_sla'] = tier
-    return objects.Instance(
-        uuid=uuidutils.generate_uuid(), project_id='p', user_id='u',
-        host='src', node='src', vm_state=fields.VMState.ACTIVE,
-        image_ref=None, system_metadata={},
-        flavor=objects.Flavor(flavorid='f', name='f', vcpus=2,
-                              memory_mb=memory_mb, extra_specs=extra))
+    instance = lmm._instance(extra, memory_mb=memory_mb)
+    instance.flavor.vcpus = 2
+    return instance
 
 
 class SLAPolicyTestCase(test.NoDBTestCase):
