@@ -104,9 +104,17 @@ class FlavorImageConflict(MigrationPolicyConflict):
 
 class AutoConvergeAndPostCopyConflict(MigrationPolicyConflict):
     msg_fmt = ('%(ac_key)s=true (%(ac_origin)s) and %(pc_key)s=true '
-               '(%(pc_origin)s) cannot both be set: an instance live-migrates '
-               'with either auto-converge or post-copy, not both. Set one of '
-               'them to false or unset it.')
+               '(%(pc_origin)s) cannot both be set: an instance asks '
+               'explicitly for auto-converge or for post-copy, not both. '
+               'Set one of them to false or unset it (an SLA tier, '
+               'compute:live_migration_sla, lets the monitor throttle first '
+               'and switch to post-copy only when needed).')
+
+
+class SLATierConflict(MigrationPolicyConflict):
+    msg_fmt = ('%(tier)s conflicts with %(other)s: %(rule)s. Unset one of '
+               'them or choose another tier (cattle, pet or panda; see the '
+               'live-migration SLA guide).')
 
 
 class PostCopyWithVPMEMConflict(MigrationPolicyConflict):

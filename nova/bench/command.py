@@ -9,6 +9,7 @@ carries the summary only (``--format json``: exactly one JSON document).
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import time
 
@@ -101,10 +102,20 @@ def execute(cases, names, jobs=1, progress=None):
             collect(_run_task(task))
         return runs
     context = multiprocessing.get_context('fork')
-    with context.Pool(jobs) as pool:
+    with context.Pool(jobs, initializer=_worker_signals) as pool:
         for result in pool.imap_unordered(_run_task, tasks, chunksize=1):
             collect(result)
     return runs
+
+
+def _worker_signals():
+    """Workers die on SIGTERM (the pool's terminate) and leave SIGINT
+    to the parent: a fork inherits the command's handlers, which turn the
+    first SIGTERM into an exception a worker waiting for its next task
+    does not survive cleanly -- the pool then waited forever for it.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_jobs():

@@ -1,7 +1,11 @@
 """Run one case under one policy, through the real driver and monitor loop.
 
 The source host's ``LibvirtDriver`` gets the policy's ``[libvirt]``
-options and its monitor (``monitor_factory``); each guest is spawned by
+options and its monitor (``monitor_factory``).  A policy that knows SLA
+tiers and purposes (the project's) gets instances whose flavor names
+their tier and migrations with the case's purpose; the others get neither
+(they are judged against the same limits all the same).  Each guest is
+spawned by
 the driver and migrated by ``driver.live_migration`` in a thread of its
 own, at most ``max_concurrent`` at once (the slots the compute manager
 uses for ``[DEFAULT] max_concurrent_live_migrations``).  The threads are
@@ -22,11 +26,16 @@ from nova.bench import simenv
 from nova.objects import fields
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import host as libvirt_host
+from nova.virt import sla
 
 CONF = nova.conf.CONF
 
 
-def instance_for(case, guest):
+def instance_for(case, guest, with_tier=True):
+    """The guest's instance; its flavor names its SLA tier unless
+    ``with_tier`` is False (for policies that know no tiers).
+    """
+    specs = {sla.FLAVOR_KEY: guest.tier} if with_tier else {}
     return objects.Instance(
         uuid=simenv.guest_uuid(case, guest), project_id='bench',
         user_id='bench', host=simenv.SRC, node=simenv.SRC,
@@ -35,7 +44,7 @@ def instance_for(case, guest):
         flavor=objects.Flavor(flavorid=guest.kind or 'bench',
                               name=guest.name, vcpus=guest.vcpus,
                               memory_mb=guest.ram_mb,
-                              root_gb=guest.disk_gb, extra_specs={}),
+                              root_gb=guest.disk_gb, extra_specs=specs),
         resources=None, migration_context=None)
 
 
@@ -67,7 +76,8 @@ class Run(object):
                 monitor_factory=self.policy.monitor)
             instances = []
             for guest in self.case.guests:
-                instance = instance_for(self.case, guest)
+                instance = instance_for(self.case, guest,
+                                        with_tier=self.policy.knows_sla)
                 driver.spawn(instance)
                 instances.append((guest, instance))
             world.start_workloads()
@@ -85,6 +95,8 @@ class Run(object):
 
     def _migrate_all(self, clock, driver, instances):
         slots = clock.slots(self.policy.max_concurrent)
+        # Policies that know no purposes get none (the driver's default).
+        purpose = self.case.purpose if self.policy.knows_sla else None
 
         def one(guest, instance):
             with clock.participant():
@@ -94,7 +106,7 @@ class Run(object):
                             instance, simenv.DST, migration_for(instance),
                             block_migration=guest.block,
                             copied_disk_gb=((guest.disk_gb,) if guest.block
-                                            else ()))
+                                            else ()), purpose=purpose)
                     except exception.NovaException as exc:
                         self.statuses[guest.name] = 'exception'
                         self.errors[guest.name] = str(exc)

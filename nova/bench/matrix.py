@@ -20,18 +20,34 @@ G  block migration: a 20 or 100 GiB local disk written at 5, 20 or 50
 H  host drain: 12 or 20 instances (2, 4 or 8 GiB, a mix of A to D) off
    one host over one link, each policy with its per-host limit.
 
+R  rebalance: the B, C and D guests again (same workloads, links, sizes
+   and seeds as the cases they copy), moved for the purpose
+   ``rebalance`` (which may give up rather than disturb the guest).
+
 Sizes 2, 8 and 32 GiB over ~1 GbE (117 MB/s) and ~10 GbE (1.17 GB/s)
 (the quick run: 2 GiB over 10 GbE and 8 GiB over 1 GbE), plus one 128 GiB
 guest of class C in the full run.  Every link has 5 % jitter per second,
-a 0.5 ms round trip and 0.5 s (+/- 50 %) of set-up per migration; every
-guest may stop for at most 1 s (its downtime limit).  Each case has a
-seed of its own, from its name: the matrix is the same every run.
+a 0.5 ms round trip and 0.5 s (+/- 50 %) of set-up per migration.  Each
+case has a seed of its own, from its name: the matrix is the same every
+run.
+
+Every guest has an SLA tier (nova.virt.sla), in a fixed rotation: guest
+``i`` of class ``k`` (its position in CLASSES) is ``TIER_MIX[(i + k) %
+3]``, guest ``i`` of a drain ``TIER_MIX[i % 3]`` -- so every class has
+pets, cattle and pandas and the quick run too.  Every case has a purpose:
+``evacuate-host`` for the drains (H), ``rebalance`` for R, ``maintenance``
+otherwise.  A guest's limits -- its largest switch-over and guest-visible
+stop, its highest throttle, whether it may be post-copied or paused --
+are its tier's as the purpose narrows them (``Case.limits``): every
+policy is judged against them, and the oracle keeps within them.
 """
 
 import dataclasses
 import random
 
+from nova.objects import fields
 from nova.sim import model
+from nova.virt import sla
 
 GBE1 = 117e6 / model.MiB
 GBE10 = 1.17e9 / model.MiB
@@ -39,18 +55,23 @@ LINKS = {'1GbE': GBE1, '10GbE': GBE10}
 SIZES_GIB = (2, 8, 32)
 BIG_GIB = 128
 VCPUS = {2: 2, 4: 2, 8: 4, 32: 8, 128: 16}
-DOWNTIME_LIMIT_MS = 1000
+TIER_MIX = (sla.PET, sla.CATTLE, sla.PANDA)
+PURPOSE = fields.MigrationPurpose
 LINK_DEFAULTS = {'rtt_ms': 0.5, 'jitter': 0.05, 'jitter_period_s': 1.0,
                  'setup_time_s': 0.5, 'setup_jitter': 0.5}
 #: Seconds per GiB any policy may run (upstream Nova's 800 s/GiB timeout
 #: and then some): workload phases are drawn that far.
 HORIZON_S_PER_GIB = 820
-CLASSES = ('A', 'B', 'C', 'D', 'E', 'F', 'F2', 'G', 'H')
+CLASSES = ('A', 'B', 'C', 'D', 'E', 'F', 'F2', 'G', 'H', 'R')
+#: The classes R copies, and which cases of the full run (indices into
+#: the size and link combinations; the quick run copies both of its own).
+REBALANCED = ('B', 'C', 'D')
+REBALANCED_FULL = (1, 2, 3)
 
 
 @dataclasses.dataclass
 class Guest:
-    """One instance: its size, what it does, and its downtime limit."""
+    """One instance: its size, what it does, and its SLA tier."""
 
     name: str
     ram_gib: int
@@ -59,8 +80,8 @@ class Guest:
     phases: list = dataclasses.field(default_factory=list)
     disk_gb: int = 0
     block: bool = False
-    downtime_limit_ms: int = DOWNTIME_LIMIT_MS
     kind: str = ''
+    tier: str = sla.DEFAULT_TIER
 
     @property
     def ram_mb(self):
@@ -94,10 +115,17 @@ class Case:
     #: Extra nova.sim.links.LinkProfile arguments (drops, dips, flaky).
     link: dict = dataclasses.field(default_factory=dict)
     note: str = ''
+    purpose: str = PURPOSE.MAINTENANCE
+    #: The case whose seed this one shares (a variant of it), if any.
+    seed_of: str = None
 
     @property
     def seed(self):
-        return 'bench/%s' % self.name
+        return 'bench/%s' % (self.seed_of or self.name)
+
+    def limits(self, guest):
+        """The guest's nova.virt.sla.Limits in this case."""
+        return sla.limits(guest.tier, self.purpose)
 
     @property
     def drain(self):
@@ -186,6 +214,7 @@ def _single(kind, index, gib, link_name):
     name = '%s-%dG-%s' % (kind, gib, link_name)
     horizon = HORIZON_S_PER_GIB * gib + 600
     guest = _guest(kind, index, gib, r, horizon)
+    guest.tier = _cycle(TIER_MIX, index + CLASSES.index(kind))
     link, note = {}, ''
     if kind == 'F':
         seconds = _cycle((10, 20, 40), index)
@@ -209,10 +238,22 @@ def _drain(count, link_name, quick):
         gib = rng.choice(sizes)
         guest = _guest(kind, index, gib, r, 0)
         guest.name = 'h%02d-%s' % (index, kind.lower())
+        guest.tier = _cycle(TIER_MIX, index)
         guests.append(guest)
     mix = ''.join(g.kind for g in guests)
     return Case(name, 'H', guests, link_name, r,
-                note='%d instances (%s)' % (count, mix))
+                note='%d instances (%s)' % (count, mix),
+                purpose=PURPOSE.EVACUATE_HOST)
+
+
+def _rebalance(case):
+    """Class R: ``case`` again, moved for the purpose rebalance."""
+    return dataclasses.replace(
+        case, name='R-' + case.name, klass='R',
+        guests=[dataclasses.replace(g) for g in case.guests],
+        purpose=PURPOSE.REBALANCE, seed_of=case.name,
+        note=('rebalance of %s%s' % (case.name, ', ' + case.note
+                                     if case.note else '')))
 
 
 def build(quick=False, classes=CLASSES):
@@ -225,6 +266,11 @@ def build(quick=False, classes=CLASSES):
     cases = []
     for kind in CLASSES:
         if kind not in classes:
+            continue
+        if kind == 'R':
+            picks = range(len(combos)) if quick else REBALANCED_FULL
+            cases += [_rebalance(_single(k, i, *combos[i]))
+                      for k in REBALANCED for i in picks]
             continue
         if kind == 'H':
             drains = ([(12, '10GbE')] if quick else
@@ -242,8 +288,9 @@ def build(quick=False, classes=CLASSES):
 def describe(guest):
     """A short text of what a guest does, for reports."""
     w = guest.workload
-    text = '%d GiB, WWS %.0f MiB at %.0f MiB/s' % (
-        guest.ram_gib, w.get('wws_mb', 0), w.get('dirty_rate_mbps', 0))
+    text = '%s, %d GiB, WWS %.0f MiB at %.0f MiB/s' % (
+        guest.tier, guest.ram_gib, w.get('wws_mb', 0),
+        w.get('dirty_rate_mbps', 0))
     if w.get('cpu_bound_fraction', 1.0) < 1.0:
         text += ', phi %.1f' % w['cpu_bound_fraction']
     if guest.block:

@@ -1,9 +1,11 @@
 """From runs to numbers: per case, then per policy and class.
 
-Each guest's migration ends as one of: ``completed`` (its guest-visible
-stop within its downtime limit), ``over_limit`` (completed, but stopped
-longer), ``aborted`` (the guest stays on the source: aborted, failed or
-never started) or ``lost`` (the guest runs nowhere: a broken post-copy,
+Each guest's migration ends as one of: ``completed`` (within the guest's
+limits: its SLA tier as the case's purpose narrows it), ``over_limit``
+(completed, but outside them: stopped or switched over too long,
+throttled too far, post-copied or paused where they forbid it),
+``aborted`` (the guest stays on the source: aborted, failed or never
+started) or ``lost`` (the guest runs nowhere: a broken post-copy,
 including one left paused).  ``cases = completed + over_limit + aborted +
 lost``.
 
@@ -106,11 +108,28 @@ def aggregate(policy, klass, entries):
         median_throttled_vcpu_s=_median([r['throttled_vcpu_s']
                                          for r in moved]),
         median_blocktime_s=_median([r['blocktime_s'] for r in moved]),
-        switched=sum(1 for r in rows if r.get('switch')))
+        switched=sum(1 for r in rows if r.get('switch')),
+        violations=_violation_counts(rows),
+        median_give_up_s=_median([r['total_time_s'] for r in rows
+                                  if r['outcome'] == simenv.ABORTED]))
     if klass == 'H':
         detail['median_drain_time_s'] = _median(
             [e['drain_time_s'] for _c, _r, e in entries])
     return summary, detail
+
+
+def _violation_counts(rows):
+    """{kind: migrations} of what completed migrations did beyond their
+    limits (stop, downtime, throttle, post-copy, paused).
+    """
+    counts = {}
+    for row in rows:
+        if row['outcome'] != simenv.OVER_LIMIT:
+            continue
+        for text in row.get('violations', ()):
+            kind = text.split()[0]
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def tables(cases, runs, policy_names):
@@ -180,7 +199,7 @@ def findings(summary, project='project'):
                 _times(mine['median_time_ratio_oracle']),
                 '; '.join(better)))
         if mine['lost'] or mine['over_limit']:
-            lines.append('%s: %s lost %d guest(s), %d over their downtime '
-                         'limit' % (klass, project, mine['lost'],
-                                    mine['over_limit']))
+            lines.append('%s: %s lost %d guest(s), %d outside their '
+                         'limits' % (klass, project, mine['lost'],
+                                     mine['over_limit']))
     return lines

@@ -3,27 +3,37 @@
 It knows everything a policy does not -- the workload and its phases, the
 link's drops and dips ahead -- and tries, on the simulator alone (no
 driver: it sets libvirt's knobs directly), every strategy of a small
-space, keeping the best:
+space that keeps within the guest's limits (its SLA tier as the case's
+purpose narrows it: nova.virt.sla), keeping the best:
 
 * pre-copy with a downtime target just under the guest's limit (80 % of
-  the limit minus QEMU's switch-over cost), alone or with auto-converge
-  (initial / increment 20/10, 40/20, 80/10);
-* post-copy after the first, second or third pass (with the same target,
-  so pre-copy may finish first), or at a chosen moment: just after each
-  drop ends, just after each burst of the workload ends -- never into a
-  drop;
-* stop-and-copy: the guest paused after the first pass.
+  the limit minus QEMU's switch-over cost), alone or, where the guest
+  may be throttled, with auto-converge (initial / increment 20/10,
+  40/20, 80/10, and the tier's throttle limit / 10 -- those starting
+  above the limit left out);
+* where the guest may be post-copied: post-copy after the first, second
+  or third pass (with the same target, so pre-copy may finish first), or
+  at a chosen moment: just after each drop ends, just after each burst of
+  the workload ends -- never into a drop;
+* where the guest may be paused: stop-and-copy, the guest paused after
+  the first pass.
 
-Best means completed with the guest stopped for no longer than its limit,
-at the lowest cost: the migration's time plus the time the guest lost
-(stopped, blocked on post-copy faults, throttled share of its vCPUs).  A
-case where no strategy completes has no oracle time.  Branch and bound:
-a candidate is cut off once it runs longer than the best cost so far.
+Best means completed within the guest's limits (see
+``simenv.violations``), at the lowest cost: the migration's time plus
+the time the guest lost (stopped, blocked on post-copy faults, throttled
+share of its vCPUs).  A case where no strategy completes has no oracle
+time.  Branch and bound: a candidate is cut off once it runs longer than
+the best cost so far.
 
 For a host drain (class H) the space is the number of migrations at once
-(1, 2, 4 or all) and whether each guest goes to post-copy after its first
-or its second pass; best is the shortest drain with every guest
-completed within its limit (failing that, the most completed).
+(1, 2, 4 or all) and whether each guest that may be post-copied goes to
+post-copy after its first or its second pass (the others: pre-copy at
+their target, with auto-converge 20/10 where they may be throttled);
+best is the most guests completed within their limits, then the shortest
+drain.  Knowing the future, the oracle does not start a guest its plan
+cannot complete: a first play finds them (a migration not done after
+four times its one-pass bound and a minute is not going to be), the
+second plays the drain without them.
 """
 
 import dataclasses
@@ -86,8 +96,8 @@ class Strategy:
         return None
 
 
-def target_ms(guest):
-    return max(100, int(0.8 * (guest.downtime_limit_ms -
+def target_ms(limits):
+    return max(100, int(0.8 * (limits.downtime_ms.value -
                                model.SWITCHOVER_COST_MS)))
 
 
@@ -101,17 +111,31 @@ def quiet_moments(case, guest, horizon):
     return sorted(set(m for m in moments if m < horizon))[:MAX_WINDOWS]
 
 
+def auto_converge_settings(cap):
+    """(initial, increment) pairs that start within a throttle limit."""
+    settings = [ac for ac in AUTO_CONVERGE if ac[0] <= cap]
+    if 0 < cap < 99 and (cap, 10) not in settings:
+        settings.append((cap, 10))
+    return settings
+
+
 def candidates(case, guest, horizon):
-    d = target_ms(guest)
-    found = [Strategy('post-copy after pass 1', d, postcopy_after=1),
-             Strategy('pre-copy at %d ms' % d, d)]
+    limits = case.limits(guest)
+    d = target_ms(limits)
+    post_copy = limits.allows_post_copy(True)
+    found = []
+    if post_copy:
+        found.append(Strategy('post-copy after pass 1', d, postcopy_after=1))
+    found.append(Strategy('pre-copy at %d ms' % d, d))
     found += [Strategy('auto-converge %d/%d' % ac, d, auto_converge=ac)
-              for ac in AUTO_CONVERGE]
-    found += [Strategy('post-copy after pass %d' % k, d, postcopy_after=k)
-              for k in (2, 3)]
-    found += [Strategy('post-copy at %.1f s' % t, d, postcopy_at_s=t)
-              for t in quiet_moments(case, guest, horizon)]
-    found.append(Strategy('pause after pass 1', d, pause_after=1))
+              for ac in auto_converge_settings(limits.throttle_pct.value)]
+    if post_copy:
+        found += [Strategy('post-copy after pass %d' % k, d,
+                           postcopy_after=k) for k in (2, 3)]
+        found += [Strategy('post-copy at %.1f s' % t, d, postcopy_at_s=t)
+                  for t in quiet_moments(case, guest, horizon)]
+    if limits.pause.value:
+        found.append(Strategy('pause after pass 1', d, pause_after=1))
     return found
 
 
@@ -138,9 +162,12 @@ class _Active(object):
             self.dom.suspend()
 
 
-def simulate(case, plan, concurrency, horizon):
+def simulate(case, plan, concurrency, horizon, give_up=None):
     """Migrate ``plan`` [(guest, strategy)] in order, ``concurrency`` at
     once, on the case's world; results per guest (as a policy run's).
+
+    ``give_up(guest, seconds running)``: True to cancel a migration that
+    will not complete (its result is then aborted).
     """
     world = simenv.World(case)
     ends = {}
@@ -154,7 +181,8 @@ def simulate(case, plan, concurrency, horizon):
                     guest.ram_mb, guest.vcpus))
             dom.create()
         world.start_workloads()
-        pending, running = list(plan), []
+        pending, running, started = list(plan), [], {}
+        now = world.clock.now()
         while pending or running:
             now = world.clock.now()
             while pending and len(running) < concurrency:
@@ -166,8 +194,13 @@ def simulate(case, plan, concurrency, horizon):
                 dom = conn.lookupByUUIDString(uuid)
                 dom.migrateSetMaxDowntime(strategy.downtime_ms)
                 running.append(_Active(guest, strategy, job, dom))
+                started[guest.name] = now
             for active in running:
                 active.poll(world, now)
+                if give_up is not None and not active.job.ended and not (
+                        active.job.model.in_postcopy) and give_up(
+                            active.guest, now - started[active.guest.name]):
+                    active.dom.abortJob()
             for active in [a for a in running
                            if a.job.ended or a.job.paused]:
                 ends[active.guest.name] = now
@@ -212,6 +245,26 @@ def _search_one(case):
     return [best or fallback], simulated
 
 
+def _drain_strategy(case, guest, after):
+    limits = case.limits(guest)
+    d = target_ms(limits)
+    if limits.allows_post_copy(True):
+        return Strategy('post-copy after pass %d' % after, d,
+                        postcopy_after=after)
+    if limits.throttle_pct.value:
+        return Strategy('auto-converge 20/10', d,
+                        auto_converge=(20, 10))
+    return Strategy('pre-copy at %d ms' % d, d)
+
+
+def _hopeless(case):
+    """give_up(guest, seconds): past four one-pass bounds and a minute."""
+    def give_up(guest, seconds):
+        bound = guest.bytes_bound_mb() / case.bandwidth_mbps
+        return seconds > 4 * bound + 60
+    return give_up
+
+
 def _search_drain(case):
     horizon = case.horizon_s()
     best = best_key = None
@@ -219,11 +272,22 @@ def _search_drain(case):
     count = len(case.guests)
     for concurrency in sorted({1, 2, 4, count}):
         for after in (1, 2):
-            plan = [(g, Strategy('post-copy after pass %d' % after,
-                                 target_ms(g), postcopy_after=after))
+            plan = [(g, _drain_strategy(case, g, after))
                     for g in case.guests]
-            results, spent = simulate(case, plan, concurrency, horizon)
+            results, spent = simulate(case, plan, concurrency, horizon,
+                                      give_up=_hopeless(case))
             simulated += spent
+            done = {r['guest'] for r in results
+                    if r['outcome'] == simenv.COMPLETED}
+            if len(done) < len(plan):
+                # Knowing which ones cannot complete, leave them out.
+                kept = [(g, st) for g, st in plan if g.name in done]
+                again, spent = simulate(case, kept, concurrency, horizon)
+                simulated += spent
+                by_name = {r['guest']: r for r in again}
+                results = [by_name.get(r['guest'], dict(
+                    r, outcome=simenv.ABORTED, end_s=0.0,
+                    total_time_s=0.0)) for r in results]
             done = [r for r in results
                     if r['outcome'] == simenv.COMPLETED]
             drain = max(r['end_s'] for r in results)

@@ -10,6 +10,7 @@ import uuid as uuidlib
 
 from nova.scenario import timers as scenario_timers
 from nova.sim import clock as sim_clock
+from nova.sim import jobs as sim_jobs
 from nova.sim import libvirt as sim_libvirt
 from nova.sim import links as sim_links
 from nova.sim import model
@@ -23,6 +24,9 @@ _NAMESPACE = uuidlib.UUID('7d1c6a58-3b0e-4a8e-9d55-6a4f0b1c2e77')
 COMPLETED = 'completed'
 ABORTED = 'aborted'
 LOST = 'lost'
+#: Completed outside the guest's limits: stopped or switched over too
+#: long, throttled too far, post-copied or paused where its tier (or the
+#: purpose) forbids it.
 OVER_LIMIT = 'over_limit'
 OUTCOMES = (COMPLETED, ABORTED, LOST, OVER_LIMIT)
 
@@ -94,33 +98,62 @@ class World(object):
         return None
 
     def result(self, guest):
-        """The guest's outcome and metrics from the simulator's account."""
+        """The guest's outcome and metrics from the simulator's account,
+        judged against the guest's limits in this case.
+        """
         job = self.job_of(guest_uuid(self.case, guest))
         if job is None:
             return {'outcome': ABORTED, 'total_time_s': 0.0,
                     'downtime_ms': 0, 'stop_ms': 0, 'bytes_moved': 0,
                     'throttled_vcpu_s': 0.0, 'blocktime_s': 0.0,
                     'postcopy_requests': 0, 'switch': '',
+                    'max_throttle': 0, 'violations': [],
                     'mode': 'not started'}
         m = job.model
         report = m.guest_report()
+        result = {'total_time_s': round(report['elapsed_s'], 3),
+                  'downtime_ms': int(round(m.downtime_ms or 0)),
+                  'stop_ms': int(round(report['stop_s'] * 1000)),
+                  'bytes_moved': report['bytes_moved'],
+                  'throttled_vcpu_s': round(report['throttled_vcpu_s'], 3),
+                  'blocktime_s': round(report['blocktime_s'], 3),
+                  'postcopy_requests': report['postcopy_requests'],
+                  'max_throttle': m.throttle,
+                  'switch': _switch(report), 'mode': m.mode}
+        result['violations'] = violations(
+            self.case.limits(guest), result, report,
+            recoverable=sim_jobs.can_resume_postcopy(self.src, self.dst))
         if m.mode == model.COMPLETED:
-            over = report['stop_s'] * 1000 > guest.downtime_limit_ms
-            outcome = OVER_LIMIT if over else COMPLETED
+            outcome = OVER_LIMIT if result['violations'] else COMPLETED
         elif m.mode in (model.LOST, model.POSTCOPY_PAUSED):
             # A post-copy nobody resumed is a guest on neither host.
             outcome = LOST
         else:
             outcome = ABORTED
-        return {'outcome': outcome,
-                'total_time_s': round(report['elapsed_s'], 3),
-                'downtime_ms': int(round(m.downtime_ms or 0)),
-                'stop_ms': int(round(report['stop_s'] * 1000)),
-                'bytes_moved': report['bytes_moved'],
-                'throttled_vcpu_s': round(report['throttled_vcpu_s'], 3),
-                'blocktime_s': round(report['blocktime_s'], 3),
-                'postcopy_requests': report['postcopy_requests'],
-                'switch': _switch(report), 'mode': m.mode}
+        result['outcome'] = outcome
+        return result
+
+
+def violations(limits, result, report, recoverable=True):
+    """What the migration did that the guest's limits forbid (a list of
+    short texts; empty when it kept within them).
+    """
+    found = []
+    if result['stop_ms'] > limits.stop_ms.value:
+        found.append('stop %d ms > %d' % (result['stop_ms'],
+                                          limits.stop_ms.value))
+    if result['downtime_ms'] > limits.downtime_ms.value:
+        found.append('downtime %d ms > %d' % (result['downtime_ms'],
+                                              limits.downtime_ms.value))
+    if result['max_throttle'] > limits.throttle_pct.value:
+        found.append('throttle %d %% > %d' % (result['max_throttle'],
+                                              limits.throttle_pct.value))
+    if report['postcopy_at_s'] is not None and not (
+            limits.allows_post_copy(recoverable)):
+        found.append('post-copy')
+    if report['paused_at_s'] is not None and not limits.pause.value:
+        found.append('paused')
+    return found
 
 
 def _switch(report):

@@ -10,9 +10,10 @@ and writes results.json and one PNG timeline per migration.  Exit status:
 
 ``plan`` resolves an instance's live-migration policy from flavor extra
 specs, image properties and the host options, prints where each decision
-came from, the traits the scheduler will require and the hosts Placement
-offers.  Exit status: 0 on success, 2 when the request is refused (the
-error is printed on stderr).
+came from -- the features, the SLA tier and the limits it and the
+purpose set --, the traits the scheduler will require and the hosts
+Placement offers.  Exit status: 0 on success, 2 when the request is
+refused (the error is printed on stderr).
 
 ``bench`` migrates a matrix of workloads on the simulator under the
 project's policy, reference policies of upstream Nova, oVirt and KubeVirt
@@ -49,6 +50,7 @@ import nova.conf
 from nova import context as nova_context
 from nova import exception
 from nova import objects
+from nova.objects import fields
 from nova.scheduler.client import placement
 from nova.scheduler import manager as scheduler_manager
 from nova.scenario import interrupt
@@ -62,6 +64,7 @@ from nova.sim import paced_clock
 from nova import utils
 from nova.virt.libvirt import flags
 from nova.virt import migration_policy
+from nova.virt import sla
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -108,6 +111,13 @@ def _port(text):
             'a port is an integer from 0 (any free port) to 65535, got %r'
             % text)
     return port
+
+
+def _boolean(text):
+    try:
+        return utils.parse_boolean(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
 
 
 def _speed(text):
@@ -184,10 +194,20 @@ def build_parser():
                       help='a flavor extra spec (repeatable)')
     plan.add_argument('--image-prop', action='append', metavar='KEY=VALUE',
                       help='an image property (repeatable)')
-    plan.add_argument('--permit-post-copy', action='store_true',
-                      help='as [libvirt] live_migration_permit_post_copy')
-    plan.add_argument('--permit-auto-converge', action='store_true',
+    plan.add_argument('--permit-post-copy', nargs='?', const=True,
+                      type=_boolean, metavar='true|false',
+                      help='as [libvirt] live_migration_permit_post_copy '
+                           '(alone: true; default: the configuration\'s, '
+                           'unset unless configured)')
+    plan.add_argument('--permit-auto-converge', nargs='?', const=True,
+                      type=_boolean, metavar='true|false',
                       help='as [libvirt] live_migration_permit_auto_converge')
+    plan.add_argument('--sla-default', choices=sla.TIER_NAMES,
+                      help='as [libvirt] live_migration_sla_default (the '
+                           'tier of instances that name none)')
+    plan.add_argument('--purpose', choices=fields.MigrationPurpose.ALL,
+                      help='plan a migration for this purpose (default: '
+                           '%s)' % fields.MigrationPurpose.DEFAULT)
     plan.add_argument('--paused', action='store_true',
                       help='plan for a paused guest')
     plan.add_argument('--block-migration', action='store_true',
@@ -234,19 +254,25 @@ def plan(args):
                             **sizes)
     image_meta = compute_api.API.validate_boot_request(
         flavor, {'properties': props})
-    permit_pc = (args.permit_post_copy or
-                 CONF.libvirt.live_migration_permit_post_copy)
-    permit_ac = (args.permit_auto_converge or
-                 CONF.libvirt.live_migration_permit_auto_converge)
+    lv = CONF.libvirt
+    permit_pc = _given(args.permit_post_copy,
+                       lv.live_migration_permit_post_copy)
+    permit_ac = _given(args.permit_auto_converge,
+                       lv.live_migration_permit_auto_converge)
+    default_tier = args.sla_default or lv.live_migration_sla_default
+    purpose = args.purpose or fields.MigrationPurpose.DEFAULT
     policy = migration_policy.resolve(
         flavor, image_meta, permit_post_copy=permit_pc,
-        permit_auto_converge=permit_ac, paused=args.paused)
+        permit_auto_converge=permit_ac, paused=args.paused,
+        default_tier=default_tier, purpose=purpose)
 
     result = policy.as_dict()
     result['migration_flags'] = flags.flag_names(flags.migration_flags(
         policy, block_migration=args.block_migration))
-    result['permit_post_copy'] = bool(permit_pc)
-    result['permit_auto_converge'] = bool(permit_ac)
+    result['permit_post_copy'] = permit_pc
+    result['permit_auto_converge'] = permit_ac
+    result['sla_default'] = default_tier
+    result['purpose'] = purpose
     result['resources'] = scheduler_utils.resources_from_flavor(flavor)
     result['placement'] = ('embedded' if placement.is_embedded(CONF)
                            else CONF.placement.endpoint_override or 'keystone')
@@ -268,6 +294,23 @@ def plan(args):
     return result
 
 
+def _given(value, configured):
+    """A command-line value when given, else the configured one."""
+    return configured if value is None else value
+
+
+def _unset(value):
+    return 'unset' if value is None else value
+
+
+#: (limits key, label, unit) in the order ``plan`` shows them.
+LIMIT_ROWS = (('downtime_ms', 'switch-over', 'ms'),
+              ('stop_ms', 'guest stop', 'ms'),
+              ('throttle_pct', 'throttle', '%'),
+              ('post_copy', 'post-copy', ''),
+              ('pause', 'pause', ''))
+
+
 def format_text(result):
     def onoff(value):
         return 'on' if value else 'off'
@@ -279,9 +322,24 @@ def format_text(result):
             label, onoff(result[feature]), result[feature + '_origin'],
             result[feature + '_reason']))
     lines.append('  %-15s live_migration_permit_post_copy=%s, '
-                 'live_migration_permit_auto_converge=%s' % (
-                     'host options', result['permit_post_copy'],
-                     result['permit_auto_converge']))
+                 'live_migration_permit_auto_converge=%s, '
+                 'live_migration_sla_default=%s' % (
+                     'host options', _unset(result['permit_post_copy']),
+                     _unset(result['permit_auto_converge']),
+                     result['sla_default']))
+    limits = result['limits']
+    lines.append('SLA tier          %s from %s (%s); purpose %s' % (
+        result['sla_tier'], result['sla_tier_origin'],
+        result['sla_tier_source'], limits['purpose']))
+    for key, label, unit in LIMIT_ROWS:
+        value = limits[key]
+        if isinstance(value, bool):
+            value = 'yes' if value else 'no'
+        elif value == sla.PostCopy.RECOVERABLE.value:
+            value = 'if recoverable'
+        lines.append('  %-15s %-14s from %s' % (
+            label, ('%s %s' % (value, unit)).strip(),
+            limits[key + '_source']))
     lines.append('Migration flags   %s' % ' | '.join(
         result['migration_flags']))
     lines.append('Required traits   %s' % (

@@ -79,33 +79,80 @@ What to do when a live migration reaches
 """),
     cfg.BoolOpt(
         'live_migration_permit_post_copy',
-        default=False,
+        default=None,
         help="""
 Use post-copy for live migrations of instances that do not say otherwise.
 
-When an instance does not set ``compute:live_migration_post_copy`` (flavor
-extra spec) or ``compute_live_migration_post_copy`` (image property), the
-migration is started so that it can switch to post-copy: when forced to
-complete, the guest then runs on the destination while the remaining memory
-is fetched.  Post-copy is never used for an instance that asked for
-auto-converge, one with virtual persistent memory, or a paused one.
+Unset (the default): each instance's SLA tier decides (see
+``live_migration_sla_default`` and the live-migration SLA guide): a
+``cattle`` or ``pet`` instance may switch to post-copy when the monitor
+predicts pre-copy will not converge within its tier (a pet only where both
+hosts can resume a post-copy whose connection broke), a ``panda`` never
+does.
 
-An instance's own ``true`` or ``false`` always wins over this option.  See
-the live-migration policy guide.
+``true`` or ``false`` is this host's choice for instances that set neither
+``compute:live_migration_post_copy`` (flavor extra spec) /
+``compute_live_migration_post_copy`` (image property) nor an SLA tier of
+their own (``compute:live_migration_sla``): with ``true`` their migrations
+are started so that they can switch to post-copy, with ``false`` they never
+do -- the behaviour before SLA tiers existed.  Post-copy is never used for
+an instance that asked for auto-converge, one with virtual persistent
+memory, a paused one, or in a ``rebalance``.
+
+An instance's own ``true`` or ``false`` always wins over this option, and
+its own tier too.  See the live-migration policy guide.
 """),
     cfg.BoolOpt(
         'live_migration_permit_auto_converge',
-        default=False,
+        default=None,
         help="""
 Use auto-converge for live migrations of instances that do not say
 otherwise.
 
-When an instance does not set ``compute:live_migration_auto_converge``
-(flavor extra spec) or ``compute_live_migration_auto_converge`` (image
-property) and does not use post-copy, QEMU throttles the guest's vCPUs when
-it dirties memory faster than it can be sent.
+Unset (the default): each instance's SLA tier decides: QEMU may throttle
+the guest's vCPUs up to the tier's limit (99 % for ``cattle``, 50 % for
+``pet``, 30 % for ``panda``; the monitor gives the throttling up before it
+would go further), together with post-copy when the tier allows both.
 
-An instance's own ``true`` or ``false`` always wins over this option.
+``true`` or ``false`` is this host's choice for instances that set neither
+``compute:live_migration_auto_converge`` (flavor extra spec) /
+``compute_live_migration_auto_converge`` (image property) nor an SLA tier
+of their own: with ``true`` QEMU throttles their vCPUs when they dirty
+memory faster than it can be sent, unless post-copy is used -- the
+behaviour before SLA tiers existed.  Never in a ``rebalance``.
+
+An instance's own ``true`` or ``false`` always wins over this option, and
+its own tier too.
+"""),
+    cfg.StrOpt(
+        'live_migration_sla_default',
+        default='pet',
+        choices=[
+            ('cattle', 'Expendable: a switch-over up to 2 s, stops up to '
+                       '30 s (a pause to finish counts), throttling up to '
+                       '99 %, post-copy even where a broken one cannot be '
+                       'recovered.'),
+            ('pet', 'Valued: switch-over and stop up to 1 s, throttling '
+                    'up to 50 %, post-copy only where both hosts can '
+                    'resume a broken one, never paused.'),
+            ('panda', 'High value: switch-over and stop up to 300 ms, '
+                      'throttling up to 30 %, never post-copy, never '
+                      'paused.'),
+        ],
+        mutable=True,
+        help="""
+The SLA tier of instances whose flavor and image name none
+(``compute:live_migration_sla`` / ``compute_live_migration_sla``).
+
+The tier bounds what the live-migration monitor may do to the guest: the
+largest switch-over downtime and guest-visible stop, how far its vCPUs may
+be throttled, whether it may switch to post-copy or pause the guest.
+Within those limits the monitor predicts from libvirt's job statistics
+whether pre-copy will converge and acts on the prediction; the migration's
+purpose (``evacuate-host``, ``maintenance``, ``rebalance``) says how much
+finishing matters.  A default tier places no requirement on hosts (an
+instance's own ``cattle`` or ``panda`` does).  See the live-migration SLA
+guide.
 """),
     cfg.IntOpt(
         'live_migration_bandwidth',
@@ -216,6 +263,31 @@ Ignored unless ``guest_kernel`` is set.
 ]
 
 monitor_opts = [
+    cfg.StrOpt(
+        'live_migration_monitor',
+        default='sla',
+        choices=[
+            ('sla', 'The SLA policy: predicts from libvirt\'s job '
+                    'statistics whether pre-copy will converge within the '
+                    'instance\'s SLA tier and acts on it (downtime, '
+                    'post-copy, throttling, pause, giving up) as the '
+                    'migration\'s purpose allows; the timers below bound '
+                    'it; a broken post-copy is resumed where both hosts '
+                    'can.'),
+            ('timers', 'The timers alone, as before SLA tiers (and as '
+                       'upstream Nova): the downtime ramp, the completion '
+                       'timeout and its action, the progress timeout; no '
+                       'prediction, no recovery of a broken post-copy.'),
+        ],
+        mutable=True,
+        help="""
+What decides while a live migration runs.
+
+Either way the migration's features (post-copy, auto-converge) are chosen
+when it starts by the instance's policy (explicit values, SLA tier, the
+``live_migration_permit_*`` options); with ``timers`` set those options to
+have them chosen as before SLA tiers.  See the live-migration SLA guide.
+"""),
     cfg.IntOpt(
         'live_migration_progress_timeout',
         default=0,

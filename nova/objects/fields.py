@@ -128,6 +128,26 @@ def validate_migration_purpose(value, key='purpose'):
     return value
 
 
+class SLATier(fields.Enum):
+    """How much a live migration may disturb an instance (nova.virt.sla):
+    ``cattle`` (expendable), ``pet`` (the default) or ``panda`` (high
+    value).
+    """
+
+    CATTLE = 'cattle'
+    PET = 'pet'
+    PANDA = 'panda'
+    ALL = (CATTLE, PET, PANDA)
+    DEFAULT = PET
+
+    def __init__(self):
+        super().__init__(valid_values=self.ALL)
+
+
+class SLATierField(fields.BaseEnumField):
+    AUTO_TYPE = SLATier()
+
+
 class MigrationStatus(fields.Enum):
     """Where a migration stands; the last four are final."""
 

@@ -17,7 +17,8 @@ class ImageMetaProps(base.NovaObject):
     # Version 1.1: Added compute_live_migration_auto_converge
     # Version 1.2: Added compute_live_migration_post_copy
     # Version 1.3: Added os_command_line
-    VERSION = '1.3'
+    # Version 1.4: Added compute_live_migration_sla
+    VERSION = '1.4'
 
     fields = {
         'hw_machine_type': fields.StringField(),
@@ -29,12 +30,15 @@ class ImageMetaProps(base.NovaObject):
         # Appended to the kernel command line of a guest booted directly
         # from a kernel ([libvirt] guest_kernel).
         'os_command_line': fields.StringField(),
+        # The instance's SLA tier (nova.virt.sla): cattle, pet or panda.
+        'compute_live_migration_sla': fields.SLATierField(),
     }
 
     _ADDED_IN = {
         'compute_live_migration_auto_converge': (1, 1),
         'compute_live_migration_post_copy': (1, 2),
         'os_command_line': (1, 3),
+        'compute_live_migration_sla': (1, 4),
     }
 
     def obj_make_compatible(self, primitive, target_version):

@@ -17,12 +17,17 @@ def migration_policy_filter(ctxt, request_spec):
     """Require the traits of the live-migration features asked for.
 
     ``true`` for auto-converge or post-copy (flavor or image) requires
-    COMPUTE_MIGRATE_AUTO_CONVERGE or COMPUTE_MIGRATE_POST_COPY on the host;
-    ``false`` or unset adds nothing, so the instance may land anywhere.
+    COMPUTE_MIGRATE_AUTO_CONVERGE or COMPUTE_MIGRATE_POST_COPY on the host,
+    and so does an SLA tier of the instance's own that relies on one
+    (``cattle``: post-copy; ``panda``: auto-converge); ``false``, unset,
+    ``pet`` or a host's default tier add nothing, so the instance may land
+    anywhere.
     """
     requests = migration_policy.requested_features(
         request_spec.flavor, request_spec.image)
-    traits = migration_policy.required_traits(requests)
+    tier = migration_policy.requested_tier(request_spec.flavor,
+                                           request_spec.image)
+    traits = migration_policy.required_traits(requests, tier)
     if not traits:
         return False
     # Assign a new set so that the object records the change.

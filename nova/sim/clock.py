@@ -93,7 +93,31 @@ class _Coordination(object):
         return busy
 
 
-class VirtualClock(object):
+class Tickers(object):
+    """The tickers of a clock: ``fn(now, dt)`` called as time passes.
+
+    The clock owns ``self._tickers`` (a list) and ``self._lock``.
+    """
+
+    def add_ticker(self, fn):
+        """Call ``fn(now, dt)`` after each sub-step of time from now on."""
+        with self._lock:
+            if fn not in self._tickers:
+                self._tickers.append(fn)
+
+    def remove_ticker(self, fn):
+        """Stop calling ``fn``; unknown tickers are ignored."""
+        with self._lock:
+            if fn in self._tickers:
+                self._tickers.remove(fn)
+
+    @property
+    def tickers(self):
+        with self._lock:
+            return list(self._tickers)
+
+
+class VirtualClock(Tickers):
     """Simulated time, in float seconds, starting at 0.0."""
 
     def __init__(self, tick=DEFAULT_TICK, stall_timeout=STALL_TIMEOUT):
@@ -112,23 +136,6 @@ class VirtualClock(object):
         """Return the current virtual time in seconds."""
         with self._lock:
             return self._now
-
-    def add_ticker(self, fn):
-        """Call ``fn(now, dt)`` after each sub-step of every ``sleep()``."""
-        with self._lock:
-            if fn not in self._tickers:
-                self._tickers.append(fn)
-
-    def remove_ticker(self, fn):
-        """Stop calling ``fn``; unknown tickers are ignored."""
-        with self._lock:
-            if fn in self._tickers:
-                self._tickers.remove(fn)
-
-    @property
-    def tickers(self):
-        with self._lock:
-            return list(self._tickers)
 
     # -- moving time ----------------------------------------------------
 

@@ -52,7 +52,7 @@ def check_factor(factor):
     return value
 
 
-class PacedClock(sim_clock.RealTimeWaits):
+class PacedClock(sim_clock.Tickers, sim_clock.RealTimeWaits):
     """Simulated seconds that pass with real time, ``factor`` times faster.
     """
 
@@ -83,23 +83,6 @@ class PacedClock(sim_clock.RealTimeWaits):
             raise ValueError('cannot sleep a negative time: %r' % (seconds,))
         if seconds:
             self._real_sleep(seconds / self.factor)
-
-    def add_ticker(self, fn):
-        """Call ``fn(now, dt)`` for each sub-step from now on."""
-        with self._lock:
-            if fn not in self._tickers:
-                self._tickers.append(fn)
-
-    def remove_ticker(self, fn):
-        """Stop calling ``fn``; unknown tickers are ignored."""
-        with self._lock:
-            if fn in self._tickers:
-                self._tickers.remove(fn)
-
-    @property
-    def tickers(self):
-        with self._lock:
-            return list(self._tickers)
 
     def drive(self):
         """Tick every ticker up to ``now()``; returns the sub-steps made.

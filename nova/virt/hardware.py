@@ -18,6 +18,10 @@ PMEM_RC_PREFIX = 'CUSTOM_PMEM_NAMESPACE_'
 #: 5.0.0 / QEMU 3.1.0 and newer) reports this trait; both hosts of a vPMEM
 #: instance's live migration must.
 VPMEM_LIVE_MIGRATION_TRAIT = 'CUSTOM_COMPUTE_MIGRATE_VPMEM'
+#: A host whose libvirt (8.5.0) and QEMU (3.0.0) can resume a post-copy
+#: migration whose connection broke (VIR_MIGRATE_POSTCOPY_RESUME) reports
+#: this trait; pets use post-copy only between two such hosts.
+POSTCOPY_RESUME_TRAIT = 'CUSTOM_COMPUTE_MIGRATE_POSTCOPY_RESUME'
 
 
 def pmem_resource_class(label):

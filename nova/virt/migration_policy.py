@@ -1,11 +1,25 @@
-"""The one place that decides an instance's live-migration features.
+"""The one place that decides an instance's live-migration policy.
 
-Auto-converge and post-copy are chosen per instance from three inputs: the
-flavor extra specs ``compute:live_migration_<feature>``, the image
-properties ``compute_live_migration_<feature>`` and, when neither says
-anything, the host's ``[libvirt] live_migration_permit_<feature>``.  API
-validation, the scheduler's request filter and the libvirt driver all call
-this module, so they cannot disagree.
+Auto-converge and post-copy are chosen per instance, for each feature the
+first of these that says something:
+
+1. the flavor extra spec ``compute:live_migration_<feature>`` or the image
+   property ``compute_live_migration_<feature>`` (``true`` or ``false``:
+   never overridden);
+2. the instance's own SLA tier, ``compute:live_migration_sla`` /
+   ``compute_live_migration_sla`` (see nova.virt.sla);
+3. the host's ``[libvirt] live_migration_permit_<feature>`` when it is set
+   (the behaviour before tiers existed);
+4. the host's default tier, ``[libvirt] live_migration_sla_default``.
+
+Then: an instance with vPMEM or a paused guest never post-copies; a
+``rebalance`` turns off what did not come from (1); a host that cannot do
+a feature (its trait is missing) does not use what did not come from (1).
+The tier (with the purpose) also gives the migration's limits: the
+largest switch-over and guest-visible stop, the highest throttle, whether
+the guest may be paused.  API validation, the scheduler's request filter,
+the libvirt driver and ``plan`` all call this module, so they cannot
+disagree.
 
 Everything here is pure: values in, a decision or a typed error out.
 """
@@ -18,6 +32,7 @@ import os_traits
 from nova import exception
 from nova import utils
 from nova.virt import hardware
+from nova.virt import sla
 
 
 class Feature(enum.Enum):
@@ -35,6 +50,10 @@ class Feature(enum.Enum):
     @property
     def trait(self):
         return _TRAITS[self]
+
+    @property
+    def option(self):
+        return 'live_migration_permit_%s' % self.value
 
 
 _TRAITS = {
@@ -55,13 +74,22 @@ class Origin(enum.Enum):
     VPMEM = 'vpmem'
     # Post-copy off because the guest is paused.
     PAUSED = 'paused'
+    # The SLA tier decided (the instance's, or the host's default).
+    SLA = 'sla'
+    # The migration's purpose turned the feature off.
+    PURPOSE = 'purpose'
+    # The host (or the destination) cannot do it.
+    HOST = 'host'
+
+
+EXPLICIT = (Origin.FLAVOR, Origin.IMAGE)
 
 
 @dataclasses.dataclass(frozen=True)
 class Request:
-    """What the instance's metadata says about one feature."""
+    """What the instance's metadata says about one key."""
 
-    value: bool = None
+    value: object = None
     origin: Origin = None
     key: str = None
 
@@ -70,9 +98,14 @@ class Request:
         return self.value is not None
 
     def describe(self):
-        kind = ('flavor extra spec' if self.origin is Origin.FLAVOR
-                else 'image property')
-        return '%s %s=%s' % (kind, self.key, str(self.value).lower())
+        kinds = {Origin.FLAVOR: 'flavor extra spec',
+                 Origin.IMAGE: 'image property',
+                 Origin.CONFIG: '[libvirt]'}
+        value = self.value
+        if isinstance(value, bool):
+            value = str(value).lower()
+        return '%s %s=%s' % (kinds.get(self.origin, self.origin),
+                             self.key, value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,12 +114,20 @@ class Decision:
     origin: Origin
     reason: str
 
+    @property
+    def explicit(self):
+        return self.origin in EXPLICIT
+
 
 @dataclasses.dataclass(frozen=True)
 class MigrationPolicy:
     auto_converge: Decision
     post_copy: Decision
     required_traits: frozenset
+    #: The SLA tier: a Request (origin flavor, image or config).
+    tier: Request = None
+    #: nova.virt.sla.Limits of this migration (tier and purpose).
+    limits: sla.Limits = None
 
     def as_dict(self):
         out = {'required_traits': sorted(self.required_traits)}
@@ -95,52 +136,118 @@ class MigrationPolicy:
             out[feature.value] = decision.enabled
             out[feature.value + '_origin'] = decision.origin.value
             out[feature.value + '_reason'] = decision.reason
+        if self.tier is not None:
+            out['sla_tier'] = self.tier.value
+            out['sla_tier_origin'] = self.tier.origin.value
+            out['sla_tier_source'] = self.tier.describe()
+        if self.limits is not None:
+            out['limits'] = self.limits.as_dict()
         return out
 
 
-def _flavor_request(flavor, feature):
+def _flavor_value(flavor, key, parse):
     specs = (flavor.extra_specs or {}) if flavor is not None else {}
-    if feature.flavor_key not in specs:
-        return Request()
-    raw = specs[feature.flavor_key]
+    if key not in specs:
+        return None
+    raw = specs[key]
     try:
-        value = utils.parse_boolean(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise exception.InvalidExtraSpec(feature.flavor_key, raw, str(exc))
-    return Request(value, Origin.FLAVOR, feature.flavor_key)
+        raise exception.InvalidExtraSpec(key, raw, str(exc))
 
 
-def _image_request(image_meta, feature):
+def _image_value(image_meta, key):
     props = getattr(image_meta, 'properties', None)
     if props is None:
-        return Request()
-    value = props.get(feature.image_key)
-    if value is None:
-        return Request()
-    return Request(value, Origin.IMAGE, feature.image_key)
+        return None
+    return props.get(key)
+
+
+def _merge(flavor_key, flavor_value, image_key, image_value, show=str):
+    """One Request from a flavor and an image value that must agree."""
+    if (flavor_value is not None and image_value is not None
+            and flavor_value != image_value):
+        raise exception.FlavorImageConflict(
+            flavor_key=flavor_key, flavor_value=show(flavor_value),
+            image_key=image_key, image_value=show(image_value))
+    if flavor_value is not None:
+        return Request(flavor_value, Origin.FLAVOR, flavor_key)
+    if image_value is not None:
+        return Request(image_value, Origin.IMAGE, image_key)
+    return Request()
+
+
+def _parse_tier(value):
+    if value not in sla.TIER_NAMES:
+        raise ValueError('the value must be one of %s'
+                         % ', '.join(sla.TIER_NAMES))
+    return value
+
+
+def requested_tier(flavor, image_meta):
+    """The SLA tier the flavor or image names (a Request; unset if none).
+
+    Raises InvalidExtraSpec for an unknown tier in the flavor and
+    FlavorImageConflict when the flavor and the image name different
+    tiers.
+    """
+    return _merge(sla.FLAVOR_KEY,
+                  _flavor_value(flavor, sla.FLAVOR_KEY, _parse_tier),
+                  sla.IMAGE_KEY, _image_value(image_meta, sla.IMAGE_KEY))
+
+
+def _show_bool(value):
+    return str(value).lower()
+
+
+def _check_tier(tier_request, requests, pmem):
+    """Refuse a tier its instance's explicit values contradict."""
+    if not tier_request.is_set:
+        return
+    tier = sla.tier(tier_request.value)
+    pc = requests[Feature.POST_COPY]
+    ac = requests[Feature.AUTO_CONVERGE]
+    clashes = []
+    if tier.post_copy is sla.PostCopy.NO and pc.value:
+        clashes.append((pc, 'the tier never uses post-copy'))
+    needs_pc = Feature.POST_COPY.trait in tier.required_traits
+    if needs_pc and pc.value is False:
+        clashes.append((pc, 'the tier finishes its moves by post-copy'))
+    if Feature.AUTO_CONVERGE.trait in tier.required_traits and (
+            ac.value is False):
+        clashes.append((ac, 'the tier converges busy guests by throttling '
+                            'them (auto-converge)'))
+    for request, rule in clashes:
+        raise exception.SLATierConflict(
+            tier=tier_request.describe(), other=request.describe(),
+            rule=rule)
+    if needs_pc and pmem:
+        raise exception.SLATierConflict(
+            tier=tier_request.describe(),
+            other='flavor extra spec %s=%s' % (hardware.PMEM_KEY,
+                                               ','.join(pmem)),
+            rule='the tier finishes its moves by post-copy, which cannot '
+                 'migrate vPMEM devices')
 
 
 def requested_features(flavor, image_meta):
     """Return {Feature: Request} from the flavor and image metadata.
 
     Raises FlavorImageConflict when the flavor and the image both set a
-    feature to different values, AutoConvergeAndPostCopyConflict when
-    both features end up requested as true, InvalidExtraSpec for a value
-    that is not a boolean, and PostCopyWithVPMEMConflict when post-copy
-    is requested for a flavor with vPMEM.
+    feature (or the tier) to different values,
+    AutoConvergeAndPostCopyConflict when both features are requested as
+    true, InvalidExtraSpec for a value that is not a boolean (or not a
+    tier), PostCopyWithVPMEMConflict when post-copy is requested for a
+    flavor with vPMEM, and SLATierConflict when the tier contradicts an
+    explicit value.
     """
     requests = {}
     for feature in Feature:
-        from_flavor = _flavor_request(flavor, feature)
-        from_image = _image_request(image_meta, feature)
-        if (from_flavor.is_set and from_image.is_set
-                and from_flavor.value != from_image.value):
-            raise exception.FlavorImageConflict(
-                flavor_key=from_flavor.key,
-                flavor_value=str(from_flavor.value).lower(),
-                image_key=from_image.key,
-                image_value=str(from_image.value).lower())
-        requests[feature] = from_flavor if from_flavor.is_set else from_image
+        requests[feature] = _merge(
+            feature.flavor_key,
+            _flavor_value(flavor, feature.flavor_key, utils.parse_boolean),
+            feature.image_key, _image_value(image_meta, feature.image_key),
+            show=_show_bool)
 
     ac = requests[Feature.AUTO_CONVERGE]
     pc = requests[Feature.POST_COPY]
@@ -152,13 +259,19 @@ def requested_features(flavor, image_meta):
     if pmem and pc.value:
         raise exception.PostCopyWithVPMEMConflict(
             pc_key=pc.key, pc_origin=pc.origin.value, pmem=','.join(pmem))
+    _check_tier(requested_tier(flavor, image_meta), requests, pmem)
     return requests
 
 
-def required_traits(requests):
-    """Traits the host must report for the requested features."""
-    return frozenset(feature.trait for feature, request in requests.items()
-                     if request.value is True)
+def required_traits(requests, tier_request=None):
+    """Traits the host must report for the requested features and the
+    instance's own tier (a host's default tier requires nothing).
+    """
+    traits = {feature.trait for feature, request in requests.items()
+              if request.value is True}
+    if tier_request is not None and tier_request.is_set:
+        traits |= sla.tier(tier_request.value).required_traits
+    return frozenset(traits)
 
 
 def _from_request(request):
@@ -168,23 +281,72 @@ def _from_request(request):
 
 
 def _config_reason(feature, permitted):
-    return '%s: [libvirt] live_migration_permit_%s = %s' % (
-        'on' if permitted else 'off', feature.value, permitted)
+    return '%s: [libvirt] %s = %s' % (
+        'on' if permitted else 'off', feature.option, permitted)
 
 
-def _decide_post_copy(requests, permit_post_copy, has_vpmem, paused):
-    pc = requests[Feature.POST_COPY]
-    ac = requests[Feature.AUTO_CONVERGE]
+def _tier_origin(limits):
+    """SLA, or PURPOSE when the purpose narrowed the tier's levers."""
+    return (Origin.SLA if sla.purpose(limits.purpose).levers
+            else Origin.PURPOSE)
+
+
+def _tier_post_copy(tier_request, limits, recoverable):
+    rule = limits.post_copy.value
+    where = tier_request.describe()
+    if rule is sla.PostCopy.RECOVERABLE:
+        if recoverable is None:
+            return Decision(True, Origin.SLA,
+                            'on where both hosts can resume a broken '
+                            'post-copy: %s' % where)
+        if not recoverable:
+            return Decision(False, Origin.SLA,
+                            'off: %s, and these hosts cannot resume a '
+                            'broken post-copy' % where)
+    enabled = limits.allows_post_copy(True)
+    return Decision(enabled, _tier_origin(limits), '%s: %s' % (
+        'on' if enabled else 'off', limits.post_copy.source))
+
+
+def _tier_auto_converge(limits):
+    cap = limits.throttle_pct.value
+    if cap:
+        return Decision(True, Origin.SLA, 'on, throttle up to %d %%: %s' % (
+            cap, limits.throttle_pct.source))
+    return Decision(False, _tier_origin(limits),
+                    'off: %s' % limits.throttle_pct.source)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Inputs:
+    requests: dict
+    tier: Request
+    own_tier: bool
+    limits: sla.Limits
+    permits: dict
+    capabilities: frozenset
+    recoverable: object
+
+
+def _decide_post_copy(inputs, has_vpmem, paused):
+    pc = inputs.requests[Feature.POST_COPY]
+    ac = inputs.requests[Feature.AUTO_CONVERGE]
+    permit = inputs.permits[Feature.POST_COPY]
     if pc.is_set:
         decision = _from_request(pc)
+    elif inputs.own_tier:
+        decision = _tier_post_copy(inputs.tier, inputs.limits,
+                                   inputs.recoverable)
     elif ac.value:
         decision = Decision(False, Origin.AUTO_CONVERGE,
                             'off: auto-converge requested by %s'
                             % ac.describe())
+    elif permit is not None:
+        decision = Decision(permit, Origin.CONFIG,
+                            _config_reason(Feature.POST_COPY, permit))
     else:
-        decision = Decision(permit_post_copy, Origin.CONFIG,
-                            _config_reason(Feature.POST_COPY,
-                                           permit_post_copy))
+        decision = _tier_post_copy(inputs.tier, inputs.limits,
+                                   inputs.recoverable)
     if decision.enabled and has_vpmem:
         return Decision(False, Origin.VPMEM,
                         'off: the instance has vPMEM devices, which '
@@ -193,38 +355,91 @@ def _decide_post_copy(requests, permit_post_copy, has_vpmem, paused):
         return Decision(False, Origin.PAUSED,
                         'off: the guest is paused, so there is nothing to '
                         'gain from post-copy')
+    return _narrow(decision, Feature.POST_COPY, inputs)
+
+
+def _decide_auto_converge(inputs, post_copy):
+    ac = inputs.requests[Feature.AUTO_CONVERGE]
+    permit = inputs.permits[Feature.AUTO_CONVERGE]
+    if ac.is_set:
+        return _from_request(ac)
+    if inputs.own_tier or permit is None:
+        return _narrow(_tier_auto_converge(inputs.limits),
+                       Feature.AUTO_CONVERGE, inputs)
+    if permit and post_copy.enabled:
+        decision = Decision(False, Origin.CONFIG,
+                            'off: post-copy is used instead, and the '
+                            'two are never combined')
+    else:
+        decision = Decision(permit, Origin.CONFIG,
+                            _config_reason(Feature.AUTO_CONVERGE, permit))
+    return _narrow(decision, Feature.AUTO_CONVERGE, inputs)
+
+
+def _narrow(decision, feature, inputs):
+    """A rebalance, or a host without the feature, turns off what the
+    instance did not ask for explicitly.
+    """
+    if not decision.enabled or decision.explicit:
+        return decision
+    purpose = sla.purpose(inputs.limits.purpose)
+    if not purpose.levers:
+        return Decision(False, Origin.PURPOSE, 'off: purpose %s: %s' % (
+            purpose.name, purpose.description))
+    if (inputs.capabilities is not None
+            and feature.trait not in inputs.capabilities):
+        return Decision(False, Origin.HOST,
+                        'off: the host does not report %s' % feature.trait)
     return decision
 
 
-def resolve(flavor, image_meta, permit_post_copy=False,
-            permit_auto_converge=False, paused=False):
-    """Decide auto-converge and post-copy for one instance on one host.
+def resolve(flavor, image_meta, permit_post_copy=None,
+            permit_auto_converge=None, paused=False,
+            default_tier=sla.DEFAULT_TIER, purpose=None, capabilities=None,
+            vpmem=False):
+    """Decide auto-converge, post-copy and the limits of one migration.
 
     :param flavor: the instance's Flavor (extra specs are read).
     :param image_meta: the instance's ImageMeta, or None.
-    :param permit_post_copy: the host's live_migration_permit_post_copy.
+    :param permit_post_copy: the host's live_migration_permit_post_copy
+        (None: unset).
     :param permit_auto_converge: the host's
-        live_migration_permit_auto_converge.
+        live_migration_permit_auto_converge (None: unset).
     :param paused: whether the guest is paused (post-copy is then off).
+    :param default_tier: the host's live_migration_sla_default.
+    :param purpose: a MigrationPurpose value (None: the default).
+    :param capabilities: the traits of the source host, with
+        POSTCOPY_RESUME_TRAIT only when the destination can resume a
+        broken post-copy too; None when unknown (API checks, ``plan``):
+        then every feature is taken as available.
+    :param vpmem: the instance has vPMEM devices (whatever its flavor
+        says): post-copy is then off.
     :returns: MigrationPolicy
     :raises: MigrationPolicyConflict or InvalidExtraSpec subclasses.
     """
     requests = requested_features(flavor, image_meta)
-    has_vpmem = bool(hardware.get_vpmem_labels(flavor)) if flavor else False
-    post_copy = _decide_post_copy(
-        requests, bool(permit_post_copy), has_vpmem, paused)
-
-    ac = requests[Feature.AUTO_CONVERGE]
-    if ac.is_set:
-        auto_converge = _from_request(ac)
-    elif permit_auto_converge and post_copy.enabled:
-        auto_converge = Decision(False, Origin.CONFIG,
-                                 'off: post-copy is used instead, and the '
-                                 'two are never combined')
-    else:
-        auto_converge = Decision(
-            bool(permit_auto_converge), Origin.CONFIG,
-            _config_reason(Feature.AUTO_CONVERGE,
-                           bool(permit_auto_converge)))
-    return MigrationPolicy(auto_converge=auto_converge, post_copy=post_copy,
-                           required_traits=required_traits(requests))
+    tier_request = requested_tier(flavor, image_meta)
+    own_tier = tier_request.is_set
+    if not own_tier:
+        tier_request = Request(default_tier or sla.DEFAULT_TIER,
+                               Origin.CONFIG, sla.DEFAULT_OPTION)
+    limits = sla.limits(tier_request.value, purpose,
+                        tier_source=tier_request.describe())
+    caps = None if capabilities is None else frozenset(capabilities)
+    inputs = _Inputs(
+        requests=requests, tier=tier_request, own_tier=own_tier,
+        limits=limits,
+        permits={Feature.POST_COPY: permit_post_copy,
+                 Feature.AUTO_CONVERGE: permit_auto_converge},
+        capabilities=caps,
+        recoverable=None if caps is None
+        else sla.POSTCOPY_RESUME_TRAIT in caps)
+    has_vpmem = bool(vpmem) or (
+        bool(hardware.get_vpmem_labels(flavor)) if flavor else False)
+    post_copy = _decide_post_copy(inputs, has_vpmem, paused)
+    auto_converge = _decide_auto_converge(inputs, post_copy)
+    return MigrationPolicy(
+        auto_converge=auto_converge, post_copy=post_copy,
+        required_traits=required_traits(
+            requests, tier_request if own_tier else None),
+        tier=tier_request, limits=limits)

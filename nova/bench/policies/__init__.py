@@ -6,8 +6,11 @@ timers), the object that decides while a migration runs (the driver's
 ``monitor_factory``; ``None`` is the project's own monitor) and how many
 migrations the host runs at once.
 
-``project`` is the project's monitor with its default options; variants of
-it are registered as ``project:<variant>`` (see :func:`register`).  The
+``project`` is the project's SLA policy (nova.virt.libvirt.sla_policy,
+the driver's default monitor) with every option at its default, told each
+guest's SLA tier and each case's purpose, four migrations at once per host;
+variants of it are registered as ``project:<variant>`` (see
+:func:`register`).  The
 references are named after their anchor: upstream Nova, oVirt and KubeVirt
 as documented, each written from the rules (see the modules of this
 package), never from their code.
@@ -22,8 +25,15 @@ from nova.bench.policies import ovirt
 
 ORACLE = 'oracle'
 PROJECT = 'project'
-PERMIT_POST_COPY = {'live_migration_permit_post_copy': True}
-PERMIT_AUTO_CONVERGE = {'live_migration_permit_auto_converge': True}
+#: The references choose their features as before SLA tiers: from the
+#: host's options, set explicitly (unset, the host's default tier would).
+PERMIT_NONE = {'live_migration_permit_post_copy': False,
+               'live_migration_permit_auto_converge': False}
+PERMIT_POST_COPY = dict(PERMIT_NONE, live_migration_permit_post_copy=True)
+PERMIT_AUTO_CONVERGE = dict(PERMIT_NONE,
+                            live_migration_permit_auto_converge=True)
+#: Migrations at once per host under the project's policy.
+PROJECT_CONCURRENCY = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,10 +44,15 @@ class Policy:
     #: Where its rules come from.
     source: str
     libvirt_opts: dict = dataclasses.field(default_factory=dict)
-    #: Called as migration.Monitor; None: the project's monitor.
+    #: Called as migration.Monitor; None: the driver's default (the
+    #: project's SLA policy).
     monitor: object = None
     #: Live migrations at once from one host.
     max_concurrent: int = 1
+    #: The instances' flavors name their SLA tier and the migrations
+    #: carry the case's purpose (the project's policy); references know
+    #: neither.
+    knows_sla: bool = False
 
 
 _REGISTRY = {}
@@ -82,11 +97,12 @@ OVIRT = 'oVirt VDSM + engine convergence schedules (anchors)'
 KUBEVIRT = 'KubeVirt (anchors)'
 
 register(Policy(
-    PROJECT, "the project's monitor, default options",
-    "this project's nova.virt.libvirt.migration"))
+    PROJECT, "the project's SLA policy, default options",
+    "this project's nova.virt.libvirt.sla_policy", knows_sla=True,
+    max_concurrent=PROJECT_CONCURRENCY))
 register(Policy(
     'nova-defaults', 'Nova defaults: 500 ms / 10 steps / 75 s/GiB, '
-    'abort at 800 s/GiB', NOVA,
+    'abort at 800 s/GiB', NOVA, libvirt_opts=PERMIT_NONE,
     monitor=nova_upstream.NovaUpstream))
 register(Policy(
     'nova-tuned', 'Nova as operators tune it: post-copy, force-complete '
@@ -118,7 +134,8 @@ register(Policy(
 register(Policy(
     'kubevirt-legacy', 'KubeVirt legacy monitor: 150 s/GiB, progress '
     'timeout 150 s, defaults (no post-copy)', KUBEVIRT,
-    monitor=kubevirt.KubevirtLegacy, max_concurrent=2))
+    libvirt_opts=PERMIT_NONE, monitor=kubevirt.KubevirtLegacy,
+    max_concurrent=2))
 register(Policy(
     'kubevirt-stall-detector', 'KubeVirt stall detector (VEP 248), '
     'post-copy allowed', KUBEVIRT, libvirt_opts=PERMIT_POST_COPY,

@@ -23,7 +23,11 @@ class ReferenceMonitor(migration.Monitor):
     aborted; a finished or aborted job gets no more).
     """
 
-    def step(self, now, job, force_requested=False):
+    def step(self, now, job, force_requested=False, postcopy_failed=False):
+        # A reference never resumes a broken post-copy (``terms`` are
+        # ignored: the references know no SLA tiers).
+        if postcopy_failed:
+            return []
         if job.is_finished:
             self.phase = Phase.FINISHED
         if self.phase in (Phase.FINISHED, Phase.POSTCOPY) or self.aborted:

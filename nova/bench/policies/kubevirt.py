@@ -58,9 +58,10 @@ class _Kubevirt(base.ReferenceMonitor):
     ALLOW_DISRUPTION = False
 
     def __init__(self, start, config, flags_have_postcopy,
-                 flags_have_auto_converge, data_gib, allow_disruption=None):
+                 flags_have_auto_converge, data_gib, allow_disruption=None,
+                 terms=None):
         super().__init__(start, config, flags_have_postcopy,
-                         flags_have_auto_converge, data_gib)
+                         flags_have_auto_converge, data_gib, terms=terms)
         self.allow_disruption = (self.ALLOW_DISRUPTION
                                  if allow_disruption is None
                                  else allow_disruption)

@@ -18,9 +18,9 @@ class NovaUpstream(base.ReferenceMonitor):
     def __init__(self, start, config, flags_have_postcopy,
                  flags_have_auto_converge, data_gib, downtime_ms=500,
                  steps=10, delay_s_per_gib=75, completion_s_per_gib=800,
-                 timeout_action='abort'):
+                 timeout_action='abort', terms=None):
         super().__init__(start, config, flags_have_postcopy,
-                         flags_have_auto_converge, data_gib)
+                         flags_have_auto_converge, data_gib, terms=terms)
         self.max_downtime = downtime_ms
         self.steps = steps
         self.step_s = delay_s_per_gib * data_gib

@@ -30,9 +30,9 @@ SCHEDULES = {
 class OvirtSchedule(base.ReferenceMonitor):
 
     def __init__(self, start, config, flags_have_postcopy,
-                 flags_have_auto_converge, data_gib, schedule):
+                 flags_have_auto_converge, data_gib, schedule, terms=None):
         super().__init__(start, config, flags_have_postcopy,
-                         flags_have_auto_converge, data_gib)
+                         flags_have_auto_converge, data_gib, terms=terms)
         self.initial, self.items = SCHEDULES[schedule]
         self.fired = 0
         # The initial downtime is set as the migration starts; the

@@ -291,9 +291,11 @@ class ForceCompleteOnADeadLinkTestCase(helpers.DeploymentTestCase):
 
         def on_progress(mig):
             now = clock.now()
-            if not asked and now >= 3:
-                # The link goes down for 10 s, and force-complete is asked
-                # while it is down.
+            if not asked:
+                # The link goes down for 10 s as the migration starts
+                # (before the SLA policy, after the first pass, would
+                # switch to post-copy itself), and force-complete is
+                # asked while it is down.
                 self.cloud.network.drop_link(self.cloud.sim.uri('src'),
                                              self.cloud.sim.uri('dst'), 10)
                 asked.append(now)

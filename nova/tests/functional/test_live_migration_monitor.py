@@ -45,11 +45,15 @@ class _MonitorBug(Exception):
 
 class _Base(test.NoDBTestCase):
 
+    #: None: the driver's default monitor (the SLA policy).
+    MONITOR = None
+
     def setUp(self):
         super().setUp()
         self.sim = self.useFixture(nova_fixtures.SimLibvirtFixture())
         self.driver = libvirt_driver.LibvirtDriver(
-            libvirt_host.Host(self.sim.uri('src')))
+            libvirt_host.Host(self.sim.uri('src')),
+            monitor_factory=self.MONITOR)
         self.saves = []
         self.hooks = []
 
@@ -83,7 +87,21 @@ class _Base(test.NoDBTestCase):
         self.assertEqual({host: state}, self.sim.where(instance))
 
 
-class ConvergenceTestCase(_Base):
+class _TimersBase(_Base):
+    """The downtime ramp and the timeouts alone: ``[libvirt]
+    live_migration_monitor = timers`` (migration.Monitor, which the SLA
+    policy builds on), with the flags chosen as before SLA tiers (no
+    post-copy or auto-converge unless asked for).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.flags(group='libvirt', live_migration_monitor='timers',
+                   live_migration_permit_post_copy=False,
+                   live_migration_permit_auto_converge=False)
+
+
+class ConvergenceTestCase(_TimersBase):
 
     def test_idle_guest_converges_at_once(self):
         instance = _instance()
@@ -208,15 +226,18 @@ class ForceCompleteAndAbortTestCase(_Base):
         self.assertEqual(STATUS.COMPLETED, outcome.status)
 
     def test_abort_in_pre_copy_keeps_guest_on_source(self):
-        instance = _instance()
+        instance = _instance({'compute:live_migration_post_copy': 'false'})
         self._at(5, self.driver.live_migration_abort)
-        outcome = self.migrate(instance, BUSY)
+        outcome = self.migrate(instance, HOPELESS)
         self.assertEqual(STATUS.CANCELLED, outcome.status)
         self.assert_on(instance, 'src')
 
     def test_abort_refused_in_post_copy(self):
+        # Forced during the first pass (saves every second), before the
+        # SLA policy switches on its own.
+        self.flags(group='libvirt', live_migration_status_save_interval=1)
         instance = _instance({'compute:live_migration_post_copy': 'true'})
-        self._at(4, self.driver.live_migration_force_complete)
+        self._at(1, self.driver.live_migration_force_complete)
         refused = []
 
         def try_abort(inst):
@@ -233,12 +254,12 @@ class ForceCompleteAndAbortTestCase(_Base):
         self.assert_on(instance, 'dst')
 
     def test_monitor_failure_aborts_the_job(self):
-        instance = _instance()
+        instance = _instance({'compute:live_migration_post_copy': 'false'})
 
         def explode(inst):
             raise _MonitorBug('monitor bug')
         self._at(3, explode)
-        outcome = self.migrate(instance, BUSY)
+        outcome = self.migrate(instance, HOPELESS)
         # The pre-copy job was aborted and waited for; the guest never
         # left the source, and the outcome says why it ended.
         self.assertEqual(STATUS.CANCELLED, outcome.status)
@@ -251,8 +272,9 @@ class ForceCompleteAndAbortTestCase(_Base):
     def test_monitor_failure_in_post_copy_waits_for_the_end(self):
         # Post-copy must not be aborted (it cannot be): the driver waits
         # for it to finish and reports the guest where it is.
+        self.flags(group='libvirt', live_migration_status_save_interval=1)
         instance = _instance({'compute:live_migration_post_copy': 'true'})
-        self._at(4, self.driver.live_migration_force_complete)
+        self._at(1, self.driver.live_migration_force_complete)
 
         def explode(inst, mig):
             if mig.status == STATUS.POST_COPY:
@@ -266,7 +288,7 @@ class ForceCompleteAndAbortTestCase(_Base):
         self.assert_on(instance, 'dst')
 
 
-class ProgressTimeoutTestCase(_Base):
+class ProgressTimeoutTestCase(_TimersBase):
 
     def test_stalled_guest_aborted(self):
         # No completion timeout, downtime steps far apart: only the
@@ -319,7 +341,7 @@ class ProgressTimeoutTestCase(_Base):
         self.assertGreater(outcome.total_time_s, 50)
 
 
-class StatusSavingTestCase(_Base):
+class StatusSavingTestCase(_TimersBase):
 
     def test_saves_are_throttled(self):
         self.flags(group='libvirt', live_migration_status_save_interval=10,
@@ -344,12 +366,14 @@ class SimTraitsTestCase(_Base):
         host = libvirt_host.Host(self.sim.uri('src'))
         self.assertEqual({'COMPUTE_MIGRATE_AUTO_CONVERGE': True,
                           'COMPUTE_MIGRATE_POST_COPY': True,
-                          'CUSTOM_COMPUTE_MIGRATE_VPMEM': True},
+                          'CUSTOM_COMPUTE_MIGRATE_VPMEM': True,
+                          'CUSTOM_COMPUTE_MIGRATE_POSTCOPY_RESUME': True},
                          host.migration_traits())
         self.sim.network.add_host('sim://old/system', 'old',
                                   qemu_version=2004000)
         old = libvirt_host.Host('sim://old/system')
         self.assertEqual({'COMPUTE_MIGRATE_AUTO_CONVERGE': True,
                           'COMPUTE_MIGRATE_POST_COPY': False,
-                          'CUSTOM_COMPUTE_MIGRATE_VPMEM': False},
+                          'CUSTOM_COMPUTE_MIGRATE_VPMEM': False,
+                          'CUSTOM_COMPUTE_MIGRATE_POSTCOPY_RESUME': False},
                          old.migration_traits())

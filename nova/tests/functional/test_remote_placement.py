@@ -107,9 +107,10 @@ class RunAgainstRemotePlacementTestCase(test.NoDBTestCase):
         cleanup = json.loads(proc.stdout)['placement_cleanup']
         # Three hosts; an instance and a migration held allocations at the
         # end (the completed moves' consumers are gone); the vPMEM class
-        # and the hosts' vPMEM trait were the run's own.
+        # and the hosts' vPMEM and post-copy-resume traits were the run's
+        # own.
         self.assertEqual({'providers': 3, 'consumers': 2,
-                          'resource_classes': 1, 'traits': 1,
+                          'resource_classes': 1, 'traits': 2,
                           'problems': []}, cleanup)
 
     def test_placement_with_providers_refused_before_anything(self):

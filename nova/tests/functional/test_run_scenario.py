@@ -69,7 +69,8 @@ class DefaultScenarioTestCase(test.NoDBTestCase):
                                self.ops['auto-converge']['samples']), 0)
         # vPMEM moves to the one other host able to take it.
         self.assertEqual('compute-2', self.instances['pmem']['host'])
-        # The completion timeout gives up on the hopeless guest.
+        # The SLA policy gives up on the hopeless panda (nothing its tier
+        # allows can finish it).
         self.assertEqual('cancelled', self.ops['never-converges']['result'])
         self.assertIn('abort', self.actions('never-converges'))
         self.assertEqual('compute-1', self.instances['never-converges'][
@@ -156,14 +157,18 @@ class CommandLineTestCase(test.NoDBTestCase):
 
 
 class MigrationTimeLimitTestCase(test.NoDBTestCase):
-    """A monitor that can never end (both timeouts 0, a guest that never
-    converges) still ends: at migration_time_limit the run aborts the
-    migration through the normal abort path.
+    """A monitor that can never end (the timers alone, both timeouts 0,
+    a guest that never converges) still ends: at migration_time_limit the
+    run aborts the migration through the normal abort path.  (The SLA
+    policy would give up on its own, or finish it by post-copy.)
     """
 
     SCENARIO = {
         'migration_time_limit': 120,
         'hosts': {'a': {'libvirt': {
+            'live_migration_monitor': 'timers',
+            'live_migration_permit_post_copy': False,
+            'live_migration_permit_auto_converge': False,
             'live_migration_completion_timeout': 0,
             'live_migration_progress_timeout': 0}}, 'b': {}},
         'links': [{'hosts': ['a', 'b'], 'bandwidth_mbps': 100}],

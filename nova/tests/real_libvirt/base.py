@@ -8,6 +8,7 @@ from nova import objects
 from nova.objects import fields
 from nova import test
 from nova.tests.real_libvirt import lab as lab_mod
+from nova.virt.libvirt import job
 
 STATUS = fields.MigrationStatus
 
@@ -65,7 +66,8 @@ class RealLibvirtTestCase(test.NoDBTestCase):
         self.timings.append(('boot', time.monotonic() - start))
         return console
 
-    def migrate(self, source, dest, instance, hooks=(), dest_xml=None):
+    def migrate(self, source, dest, instance, hooks=(), dest_xml=None,
+                purpose=None):
         """Live-migrate through the driver; returns (outcome, saves).
 
         ``hooks`` are (seconds, fn(instance)): each is called once, from
@@ -88,10 +90,23 @@ class RealLibvirtTestCase(test.NoDBTestCase):
         outcome = source.live_migration(
             instance, 'b', migration_obj, dest_xml=dest_xml,
             on_progress=on_progress,
-            target_connect_addr=dest.live_migration_inbound_addr)
+            target_connect_addr=dest.live_migration_inbound_addr,
+            purpose=purpose)
         self.timings.append(('migration', time.monotonic() - start))
         self.assertEqual(outcome.status, migration_obj.status)
         return outcome, saves
+
+    def check_completed(self, outcome, instance):
+        """The domain runs on b; the outcome is libvirt's own record."""
+        self.assertEqual(STATUS.COMPLETED, outcome.status, outcome.error)
+        self.assert_on('b', instance)
+        stats = self.completed_job('b', instance)
+        self.assertEqual(job.JOB_COMPLETED, stats.type)
+        self.assertEqual(stats.time_elapsed / 1000.0, outcome.total_time_s)
+        self.assertEqual(stats.downtime, outcome.downtime_ms)
+        self.assertEqual(stats.data_processed, outcome.bytes_moved)
+        self.assertEqual(stats.memory_iteration, outcome.iterations)
+        return stats
 
     def completed_job(self, name, instance):
         """libvirt's own statistics of the last job on host ``name``."""

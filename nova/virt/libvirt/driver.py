@@ -16,8 +16,10 @@ from nova import exception
 from nova.objects import fields
 from nova.virt import driver
 from nova.virt.libvirt import flags as migrate_flags
+from nova.virt.libvirt import host as libvirt_host
 from nova.virt.libvirt import job
 from nova.virt.libvirt import migration
+from nova.virt.libvirt import sla_policy
 from nova.virt.libvirt import vpmem
 from nova.virt.libvirt import vpmem_xml
 from nova.virt import migration_policy
@@ -38,6 +40,8 @@ JOIN_POLL = 0.05
 #: Kernel command line of a directly booted guest, before the image's
 #: os_command_line.
 BASE_CMDLINE = 'console=ttyS0'
+#: [libvirt] live_migration_monitor: what decides while a migration runs.
+MONITORS = {'sla': sla_policy.SLAMonitor, 'timers': migration.Monitor}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +77,8 @@ class MigrationOutcome:
     job_ended: bool = True
     #: Why the compute service settled it otherwise than reported.
     settlement: str = None
+    #: Times a post-copy whose connection broke was resumed.
+    recoveries: int = 0
 
 
 class _MigrateCall(threading.Thread):
@@ -84,6 +90,18 @@ class _MigrateCall(threading.Thread):
         self._guest = guest
         self.error = None
 
+    @property
+    def dest_uri(self):
+        return self._args[0]
+
+    @property
+    def flags(self):
+        return self._args[1]
+
+    @property
+    def params(self):
+        return self._args[2]
+
     def run(self):
         try:
             self._guest.migrate(*self._args)
@@ -92,10 +110,12 @@ class _MigrateCall(threading.Thread):
 
 
 class _Active(object):
-    def __init__(self, guest, monitor, outcome):
+    def __init__(self, guest, monitor, outcome, call=None):
         self.guest = guest
         self.monitor = monitor
         self.outcome = outcome
+        #: The migrate call running (a new one resumes a broken post-copy).
+        self.call = call
         self.force = threading.Event()
 
     def take_force(self):
@@ -112,8 +132,10 @@ class LibvirtDriver(driver.ComputeDriver):
         self._active = {}
         self._runner = runner
         # What decides during a migration: called as migration.Monitor is
-        # and offering its interface (the benchmark gives other policies).
-        self._monitor_factory = monitor_factory or migration.Monitor
+        # (with the migration's sla_policy.Terms as ``terms``) and offering
+        # its interface; the benchmark gives other policies.  None: as
+        # [libvirt] live_migration_monitor says.
+        self._monitor_factory = monitor_factory
 
     @property
     def clock(self):
@@ -269,21 +291,39 @@ class LibvirtDriver(driver.ComputeDriver):
 
     # -- per-instance policy ----------------------------------------------
 
-    def migration_policy(self, instance, paused=False):
-        """The resolved policy; an instance with vPMEM never gets
+    def migration_policy(self, instance, paused=False, purpose=None,
+                         capabilities=None):
+        """The resolved policy (features, tier, limits); an instance with
+        vPMEM (in its flavor or among its resources) never gets
         post-copy, whatever the host permits.
         """
         lv = self._conf.libvirt
+        resources = instance.resources if instance.obj_attr_is_set(
+            'resources') else None
         return migration_policy.resolve(
             instance.flavor, instance.image_meta,
             permit_post_copy=lv.live_migration_permit_post_copy,
             permit_auto_converge=lv.live_migration_permit_auto_converge,
-            paused=paused)
+            paused=paused, default_tier=lv.live_migration_sla_default,
+            purpose=purpose, capabilities=capabilities,
+            vpmem=bool(resources and resources.vpmems))
 
     def live_migration_flags(self, instance, block_migration=False,
-                             paused=False):
-        policy = self.migration_policy(instance, paused=paused)
+                             paused=False, purpose=None):
+        policy = self.migration_policy(instance, paused=paused,
+                                       purpose=purpose)
         return migrate_flags.migration_flags(policy, block_migration)
+
+    def migration_capabilities(self, dest_uri):
+        """What this host can do for a migration to ``dest_uri``: its
+        traits, with POSTCOPY_RESUME only when the destination can resume
+        a broken post-copy too.
+        """
+        caps = set(self.get_traits())
+        if (libvirt_host.POSTCOPY_RESUME_TRAIT in caps
+                and not self._host.can_resume_postcopy(dest_uri)):
+            caps.discard(libvirt_host.POSTCOPY_RESUME_TRAIT)
+        return caps
 
     # -- running a migration ----------------------------------------------
 
@@ -328,46 +368,55 @@ class LibvirtDriver(driver.ComputeDriver):
         ``live_migration_inbound_addr``: the memory stream goes there.
         """
         guest = self._host.get_guest(instance)
-        policy = self.migration_policy(instance, paused=guest.is_paused())
-        flags = migrate_flags.migration_flags(policy, block_migration)
         lv = self._conf.libvirt
-        params = self.migration_params(lv.live_migration_bandwidth,
-                                       dest_xml, target_connect_addr)
         dest_uri = self._host.migration_uri(dest_host,
                                             lv.live_migration_uri_template)
+        caps = self.migration_capabilities(dest_uri)
+        policy = self.migration_policy(instance, paused=guest.is_paused(),
+                                       purpose=purpose, capabilities=caps)
+        flags = migrate_flags.migration_flags(policy, block_migration)
+        params = self.migration_params(lv.live_migration_bandwidth,
+                                       dest_xml, target_connect_addr)
         clock = self._host.clock
         start = clock.now()
-        monitor = self._monitor_factory(
-            start, migration.MonitorConfig.from_conf(lv),
-            bool(flags & migrate_flags.MigrateFlag.POSTCOPY),
-            bool(flags & migrate_flags.MigrateFlag.AUTO_CONVERGE),
-            migration.data_gib(instance.flavor.memory_mb, copied_disk_gb))
+        has_pc = bool(flags & migrate_flags.MigrateFlag.POSTCOPY)
+        has_ac = bool(flags & migrate_flags.MigrateFlag.AUTO_CONVERGE)
+        factory = self._monitor_factory or MONITORS[
+            lv.live_migration_monitor]
+        monitor = factory(
+            start, migration.MonitorConfig.from_conf(lv), has_pc, has_ac,
+            migration.data_gib(instance.flavor.memory_mb, copied_disk_gb),
+            terms=sla_policy.Terms.from_policy(
+                policy, has_pc, has_ac,
+                libvirt_host.POSTCOPY_RESUME_TRAIT in caps))
         outcome = MigrationOutcome(
             status=fields.MigrationStatus.RUNNING,
             flags=migrate_flags.flag_names(flags), policy=policy.as_dict())
-        active = _Active(guest, monitor, outcome)
+        active = _Active(guest, monitor, outcome,
+                         _MigrateCall(guest, dest_uri, flags, params))
         self._active[instance.uuid] = active
-        call = _MigrateCall(guest, dest_uri, flags, params)
-        LOG.info('Live migrating %s to %s with %s', instance.uuid,
-                 dest_host, ', '.join(outcome.flags))
+        LOG.info('Live migrating %s to %s with %s (SLA tier %s, purpose %s)',
+                 instance.uuid, dest_host, ', '.join(outcome.flags),
+                 policy.limits.tier, policy.limits.purpose)
         try:
             self._save(migration_obj,
                        {'status': fields.MigrationStatus.RUNNING},
                        on_progress)
-            call.start()
+            active.call.start()
             try:
-                info = self._watch(active, call, clock, start, migration_obj,
+                info = self._watch(active, clock, start, migration_obj,
                                    on_progress, outcome)
             except Exception as exc:
                 # Never leave a libvirt job running unwatched: split brain.
                 LOG.exception('Monitoring the migration of %s failed',
                               instance.uuid)
                 outcome.error = 'monitoring the migration failed: %s' % exc
-                info = self._stop_unwatched(active, call, clock)
+                info = self._stop_unwatched(active, clock)
         finally:
             self._active.pop(instance.uuid, None)
-        info = self._final_job_info(instance, dest_uri, call, info, outcome)
-        return self._finish(active, call, info, migration_obj, on_progress,
+        info = self._final_job_info(instance, dest_uri, active.call, info,
+                                    outcome)
+        return self._finish(active, info, migration_obj, on_progress,
                             outcome)
 
     def _final_job_info(self, instance, dest_uri, call, info, outcome):
@@ -386,8 +435,8 @@ class LibvirtDriver(driver.ComputeDriver):
                 return final
         return outcome.last_info or info
 
-    def _watch(self, active, call, clock, start, migration_obj,
-               on_progress, outcome):
+    def _watch(self, active, clock, start, migration_obj, on_progress,
+               outcome):
         guest, monitor = active.guest, active.monitor
         downtime_target = 0
         seen_active = False
@@ -416,12 +465,63 @@ class LibvirtDriver(driver.ComputeDriver):
                 if monitor.should_save(now):
                     self._save(migration_obj, monitor.progress(info),
                                on_progress)
-            elif not call.is_alive() or (seen_active and info.is_finished):
-                call.join(JOIN_TIMEOUT)
-                return guest.get_job_info()
+            elif not active.call.is_alive() or (seen_active and
+                                                info.is_finished):
+                if not self._recovering(active, now, start, info):
+                    active.call.join(JOIN_TIMEOUT)
+                    return guest.get_job_info()
             clock.sleep(POLL_INTERVAL)
 
-    def _stop_unwatched(self, active, call, clock):
+    def _recovering(self, active, now, start, info):
+        """Resume a post-copy whose connection broke, as the monitor
+        decides; True while the monitor still means to (keep watching).
+        """
+        monitor, guest = active.monitor, active.guest
+        if (monitor.phase is not migration.Phase.POSTCOPY
+                or info.type == job.JOB_COMPLETED):
+            return False
+        # libvirt reported the end: let its migrate call return (bounded).
+        active.call.join(JOIN_TIMEOUT)
+        if active.call.is_alive():
+            return True
+        try:
+            failed = guest.is_postcopy_failed()
+        except exception.LibvirtCallFailed:
+            failed = False  # the source domain is gone: it ended
+        if not failed:
+            return False
+        for decision in monitor.step(now, info, postcopy_failed=True):
+            if decision.action is not migration.Action.RECOVER_POSTCOPY:
+                continue
+            LOG.info('Migration of %s: %s', guest.uuid, decision.reason)
+            call = active.call
+            active.call = _MigrateCall(
+                guest, call.dest_uri,
+                migrate_flags.resume_flags(call.flags), call.params)
+            active.call.start()
+            self._await_resume(active)
+            monitor.record(decision)
+            active.outcome.actions.append((round(now - start, 3), decision))
+            active.outcome.recoveries += 1
+        return monitor.awaiting_recovery
+
+    @staticmethod
+    def _await_resume(active):
+        """Wait (real time, bounded) until the resume call failed or the
+        post-copy runs again, so that what follows does not depend on
+        how fast the call's thread was scheduled.
+        """
+        waited = 0.0
+        while active.call.is_alive() and waited < JOIN_TIMEOUT:
+            try:
+                if not active.guest.is_postcopy_failed():
+                    return
+            except exception.LibvirtCallFailed:
+                return
+            active.call.join(JOIN_POLL / 10)
+            waited += JOIN_POLL / 10
+
+    def _stop_unwatched(self, active, clock):
         """End a job the monitor lost sight of; returns the last JobInfo.
 
         Pre-copy is aborted.  Post-copy cannot be (and must not be:
@@ -442,8 +542,8 @@ class LibvirtDriver(driver.ComputeDriver):
         while True:
             # A short real wait lets the call's thread return once libvirt
             # ended the job (the simulator's clock needs no real time).
-            call.join(JOIN_POLL)
-            if not call.is_alive() or waited >= limit:
+            active.call.join(JOIN_POLL)
+            if not active.call.is_alive() or waited >= limit:
                 break
             clock.sleep(POLL_INTERVAL)
             waited += POLL_INTERVAL
@@ -485,13 +585,14 @@ class LibvirtDriver(driver.ComputeDriver):
             guest.pause()
         elif action is migration.Action.ABORT:
             guest.abort_job()
+        # RECOVER_POSTCOPY is a new migrate call (see _recovering);
+        # WAIT_FOR_LINK is nothing for libvirt.
 
-    def _finish(self, active, call, info, migration_obj, on_progress,
-                outcome):
+    def _finish(self, active, info, migration_obj, on_progress, outcome):
         monitor = active.monitor
-        error = call.error
+        error = active.call.error
         outcome.postcopy_started = monitor.postcopy_started
-        outcome.job_ended = not call.is_alive()
+        outcome.job_ended = not active.call.is_alive()
         if not outcome.job_ended:
             status = fields.MigrationStatus.ERROR
             error = exception.NovaException(

@@ -26,6 +26,8 @@ class MigrateFlag(enum.IntFlag):
     POSTCOPY = 32768
     TLS = 65536
     PARALLEL = 131072
+    NON_SHARED_SYNCHRONOUS_WRITES = 262144
+    POSTCOPY_RESUME = 524288
 
 
 BASE_FLAGS = (MigrateFlag.LIVE | MigrateFlag.PEER2PEER |
@@ -38,15 +40,25 @@ def migration_flags(policy, block_migration=False):
     :param policy: the instance's MigrationPolicy (already accounts for
         vPMEM and a paused guest, which never get POSTCOPY).
     :param block_migration: copy local disks too (NON_SHARED_INC).
+
+    POSTCOPY and AUTO_CONVERGE are set as the policy decides, both when
+    it enables both (an SLA tier that accepts throttling and post-copy:
+    QEMU throttles while pre-copy runs, and the monitor may still switch
+    to post-copy, which ends the throttling).
     """
     flags = BASE_FLAGS
     if block_migration:
         flags |= MigrateFlag.NON_SHARED_INC
     if policy.post_copy.enabled:
         flags |= MigrateFlag.POSTCOPY
-    elif policy.auto_converge.enabled:
+    if policy.auto_converge.enabled:
         flags |= MigrateFlag.AUTO_CONVERGE
     return flags
+
+
+def resume_flags(flags):
+    """The flags of the migrate call that resumes a broken post-copy."""
+    return flags | MigrateFlag.POSTCOPY | MigrateFlag.POSTCOPY_RESUME
 
 
 def flag_names(flags):

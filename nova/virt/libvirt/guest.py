@@ -62,6 +62,14 @@ class Guest(object):
         state, _reason = self._call('state', self._domain.state, 0)
         return state == self._lv.VIR_DOMAIN_RUNNING
 
+    def is_postcopy_failed(self):
+        """True while the guest waits, paused here, for a post-copy whose
+        connection broke to be resumed (libvirt's POSTCOPY_FAILED).
+        """
+        state, reason = self._call('state', self._domain.state, 0)
+        return (state == self._lv.VIR_DOMAIN_PAUSED and
+                reason == self._lv.VIR_DOMAIN_PAUSED_POSTCOPY_FAILED)
+
     def power_state(self):
         """The domain's state as a nova.compute.power_state value."""
         state, _reason = self._call('state', self._domain.state, 0)

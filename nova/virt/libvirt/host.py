@@ -32,10 +32,15 @@ SIM_SCHEME = 'sim'
 # a host says it can do it with this trait, checked on both hosts before
 # anything is claimed.
 VPMEM_LIVE_MIGRATION_TRAIT = hardware.VPMEM_LIVE_MIGRATION_TRAIT
+# A post-copy migration whose connection broke can be resumed
+# (VIR_MIGRATE_POSTCOPY_RESUME) with libvirt 8.5.0 and QEMU 3.0.0 on both
+# hosts; older ones lose the guest.
+POSTCOPY_RESUME_TRAIT = hardware.POSTCOPY_RESUME_TRAIT
 MIN_VERSIONS = {
     os_traits.COMPUTE_MIGRATE_AUTO_CONVERGE: ((1, 2, 3), (1, 6, 0)),
     os_traits.COMPUTE_MIGRATE_POST_COPY: ((1, 3, 3), (2, 5, 0)),
     VPMEM_LIVE_MIGRATION_TRAIT: ((5, 0, 0), (3, 1, 0)),
+    POSTCOPY_RESUME_TRAIT: ((8, 5, 0), (3, 0, 0)),
 }
 
 
@@ -132,6 +137,33 @@ class Host(object):
         """{trait: supported} for the live-migration feature traits."""
         return {trait: self.has_min_version(*versions)
                 for trait, versions in MIN_VERSIONS.items()}
+
+    def remote_versions(self, uri):
+        """(libvirt, QEMU) version tuples of the hypervisor at ``uri``, or
+        None when it cannot be asked (read-only connection).
+        """
+        lv = self.libvirt
+        try:
+            conn = lv.openReadOnly(uri)
+            try:
+                return (version_tuple(conn.getLibVersion()),
+                        version_tuple(conn.getVersion()))
+            finally:
+                conn.close()
+        except lv.libvirtError as exc:
+            LOG.debug('No versions of %s: %s', uri, exc)
+            return None
+
+    def can_resume_postcopy(self, dest_uri):
+        """Whether a post-copy migration from here to ``dest_uri`` whose
+        connection broke can be resumed: both hypervisors new enough.
+        """
+        lv_ver, hv_ver = MIN_VERSIONS[POSTCOPY_RESUME_TRAIT]
+        if not self.has_min_version(lv_ver, hv_ver):
+            return False
+        remote = self.remote_versions(dest_uri)
+        return remote is not None and (remote[0] >= lv_ver
+                                       and remote[1] >= hv_ver)
 
     def get_info(self):
         """(memory MiB, CPUs) of the hypervisor host."""

@@ -167,6 +167,9 @@ class Action(enum.Enum):
     # Nothing for libvirt: the switch to post-copy asked for is held back
     # while the link moves no data (see LinkWatch).
     WAIT_FOR_LINK = 'wait-for-link'
+    # Resume a post-copy whose connection broke (a new migrate call with
+    # VIR_MIGRATE_POSTCOPY_RESUME).
+    RECOVER_POSTCOPY = 'recover-postcopy'
 
 
 class LinkWatch(object):
@@ -304,10 +307,13 @@ class Monitor(object):
     """
 
     def __init__(self, start, config, flags_have_postcopy,
-                 flags_have_auto_converge, data_gib):
-        if flags_have_postcopy and flags_have_auto_converge:
-            raise ValueError('a migration has either POSTCOPY or '
-                             'AUTO_CONVERGE in its flags, not both')
+                 flags_have_auto_converge, data_gib, terms=None):
+        # A migration may carry both POSTCOPY and AUTO_CONVERGE (an SLA
+        # tier that accepts both): QEMU throttles while pre-copy runs,
+        # and forcing it to complete switches to post-copy.
+        #: What the migration may do to its guest (sla_policy.Terms), for
+        #: monitors that decide from it; this one does not.
+        self.terms = terms
         self.start = start
         self.config = config
         self.flags_have_postcopy = flags_have_postcopy
@@ -331,6 +337,13 @@ class Monitor(object):
         self._paused = False
         self._levers_changed = False
         self._last_save = None
+
+    @property
+    def awaiting_recovery(self):
+        """True while the monitor means to resume a broken post-copy
+        (this one never does: the guest waits for the operator).
+        """
+        return False
 
     @property
     def needs_resume_on_failure(self):
@@ -357,9 +370,13 @@ class Monitor(object):
         return dataclasses.replace(decision, reason='%s: %s' % (
             reason, decision.reason))
 
-    def step(self, now, job, force_requested=False):
-        """Decisions for this sample, in the order they must be applied."""
-        if job.is_finished:
+    def step(self, now, job, force_requested=False, postcopy_failed=False):
+        """Decisions for this sample, in the order they must be applied.
+
+        ``postcopy_failed``: the migrate call ended with the post-copy's
+        connection broken and the guest paused, waiting to be resumed.
+        """
+        if job.is_finished and not postcopy_failed:
             self.phase = Phase.FINISHED
         if self.phase in (Phase.FINISHED, Phase.POSTCOPY) or self.aborted:
             # Post-copy cannot be undone or timed out: let it finish.

@@ -152,6 +152,10 @@ class LiveMigrationTest(base.ApiTestCase):
     def test_busy_server_then_abort(self):
         uuid = self.boot('busy', self.flavor, self.image, host='src',
                          workload=base.BUSY)
+        # A nearly cut link keeps the migration in its first pass while
+        # the test looks (after it, the SLA policy would finish this busy
+        # guest by post-copy).
+        self.cloud.network.set_link_bandwidth('src', 'dst', 1)
         self.osc_ok('server', 'migrate', '--live-migration', 'busy')
         migration = self.wait_status(uuid, STATUS.RUNNING)
         self.assertEqual('MIGRATING', self.osc_ok(

@@ -79,8 +79,12 @@ class SdkTest(base.ApiTestCase):
         self.assertEqual('src', plan['source'])
         self.assertEqual(['dst'], plan['hosts'])
         self.assertIn('VIR_MIGRATE_LIVE', plan['migration_flags'])
-        self.assertFalse(plan['post_copy'])
-        self.assertEqual('config', plan['post_copy_origin'])
+        # The host's default SLA tier (pet) decides: post-copy where both
+        # hosts can resume a broken one.
+        self.assertTrue(plan['post_copy'])
+        self.assertEqual('sla', plan['post_copy_origin'])
+        self.assertEqual('pet', plan['sla_tier'])
+        self.assertEqual(1000, plan['limits']['downtime_ms'])
         member = self.api.sdk(api_fixtures.MEMBER)
         refused = member.compute.get(
             '/servers/%s/os-live-migration-plan' % server.id)

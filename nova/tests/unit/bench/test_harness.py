@@ -17,8 +17,8 @@ CONF = nova.conf.CONF
 class PostcopyAfterFirstPass(policy_base.ReferenceMonitor):
     """A scripted policy: one downtime, post-copy once a pass is done."""
 
-    def __init__(self, *args, downtime_ms=760):
-        super().__init__(*args)
+    def __init__(self, *args, downtime_ms=760, **kwargs):
+        super().__init__(*args, **kwargs)
         self.target = downtime_ms
 
     def decide(self, elapsed, job):
@@ -118,8 +118,35 @@ class OracleTestCase(test.NoDBTestCase):
         self.assertEqual(oracle.MAX_WINDOWS,
                          sum(1 for n in names if n.startswith(
                              'post-copy at')))
+        # The guest is cattle: it may be paused, and stop up to 2 s.
+        self.assertEqual('cattle', guest.tier)
         self.assertIn('pause after pass 1', names)
-        self.assertEqual(760, oracle.target_ms(guest))
+        self.assertEqual(1560, oracle.target_ms(case.limits(guest)))
+
+    def test_candidates_keep_within_the_limits(self):
+        cases = {c.name: c for c in matrix.build(quick=True)}
+        for name, tier, post_copy, pause, target in (
+                ('C-8G-1GbE', 'pet', True, False, 760),
+                ('B-8G-1GbE', 'panda', False, False, 200),
+                ('R-C-8G-1GbE', 'pet', False, False, 760)):
+            case = cases[name]
+            guest = case.guests[0]
+            self.assertEqual(tier, guest.tier)
+            names = [s.name for s in oracle.candidates(case, guest,
+                                                       case.horizon_s())]
+            self.assertEqual(post_copy, any('post-copy' in n for n in names))
+            self.assertEqual(pause, any('pause' in n for n in names))
+            self.assertEqual(target, oracle.target_ms(case.limits(guest)))
+            limits = case.limits(guest)
+            for n in names:
+                if n.startswith('auto-converge'):
+                    initial = int(n.split()[1].split('/')[0])
+                    self.assertLessEqual(initial, limits.throttle_pct.value)
+        # A rebalance never throttles: no auto-converge at all.
+        self.assertFalse(any(n.startswith('auto-converge') for n in [
+            s.name for s in oracle.candidates(
+                cases['R-C-8G-1GbE'], cases['R-C-8G-1GbE'].guests[0],
+                100)]))
 
     def test_drain(self):
         case = matrix.build(quick=True, classes=('H',))[0]

@@ -14,8 +14,10 @@ class MatrixTestCase(base.BaseTestCase):
         self.assertEqual(list(matrix.CLASSES),
                          sorted({c.klass for c in quick},
                                 key=matrix.CLASSES.index))
-        self.assertEqual(8 * 2 + 1, len(quick))
-        self.assertEqual(8 * 6 + 1 + 4, len(full))
+        # 8 classes of single guests, a drain, and the rebalances of
+        # B, C and D (2 each in the quick run, 3 each in the full one).
+        self.assertEqual(8 * 2 + 1 + 3 * 2, len(quick))
+        self.assertEqual(8 * 6 + 1 + 4 + 3 * 3, len(full))
         sizes = {g.ram_gib for c in full if not c.drain for g in c.guests}
         self.assertEqual({2, 8, 32, 128}, sizes)
         self.assertEqual({2, 8}, {g.ram_gib for c in quick if not c.drain
@@ -35,7 +37,7 @@ class MatrixTestCase(base.BaseTestCase):
             for guest in case.guests:
                 w = guest.workload
                 self.assertLessEqual(w['wws_mb'], guest.ram_mb)
-                self.assertEqual(1000, guest.downtime_limit_ms)
+                self.assertIn(guest.tier, ('cattle', 'pet', 'panda'))
                 if guest.kind == 'A':
                     self.assertLessEqual(w['dirty_rate_mbps'], 0.02 * r)
                 if guest.kind == 'B' and w['wws_mb'] < guest.ram_mb / 2:
@@ -85,3 +87,58 @@ class MatrixTestCase(base.BaseTestCase):
         self.assertEqual(0.05, link.jitter)
         self.assertEqual(40, link.flaky.every_s)
         self.assertGreater(len(link.drops_between(0, 3600)), 20)
+
+
+class TiersAndPurposesTestCase(base.BaseTestCase):
+
+    def test_fixed_rotation_of_tiers(self):
+        cases = matrix.build()
+        for case in cases:
+            if case.klass in ('H', 'R'):
+                continue
+            index = [c.name for c in cases
+                     if c.klass == case.klass].index(case.name)
+            if case.name == 'C-128G-10GbE':
+                index = 1  # built as the second combination's guest
+            self.assertEqual(matrix.TIER_MIX[
+                (index + matrix.CLASSES.index(case.klass)) % 3],
+                case.guests[0].tier, case.name)
+        for case in matrix.build(classes=('H',)):
+            self.assertEqual([matrix.TIER_MIX[i % 3]
+                              for i in range(len(case.guests))],
+                             [g.tier for g in case.guests])
+        # Every class meets every tier, the quick run too (A-G: 2 cases
+        # each give two of the three; over the classes all three).
+        quick = {g.tier for c in matrix.build(quick=True) for g in c.guests}
+        self.assertEqual({'cattle', 'pet', 'panda'}, quick)
+
+    def test_purposes(self):
+        purposes = {c.klass: c.purpose for c in matrix.build()}
+        self.assertEqual('evacuate-host', purposes['H'])
+        self.assertEqual('rebalance', purposes['R'])
+        self.assertEqual({'maintenance'}, {
+            p for k, p in purposes.items() if k not in ('H', 'R')})
+
+    def test_rebalances_copy_their_cases(self):
+        cases = {c.name: c for c in matrix.build(quick=True)}
+        for name, case in cases.items():
+            if case.klass != 'R':
+                continue
+            original = cases[case.seed_of]
+            self.assertEqual('R-' + original.name, name)
+            self.assertEqual(original.seed, case.seed)
+            self.assertEqual(original.guests[0].workload,
+                             case.guests[0].workload)
+            self.assertEqual(original.guests[0].tier, case.guests[0].tier)
+            self.assertEqual(original.link, case.link)
+            limits = case.limits(case.guests[0])
+            self.assertEqual(0, limits.throttle_pct.value)
+            self.assertFalse(limits.allows_post_copy(True))
+            self.assertFalse(limits.pause.value)
+
+    def test_limits_follow_the_tier(self):
+        case = matrix.build(quick=True, classes=('H',))[0]
+        for guest in case.guests:
+            limits = case.limits(guest)
+            self.assertEqual(guest.tier, limits.tier)
+            self.assertEqual('evacuate-host', limits.purpose)

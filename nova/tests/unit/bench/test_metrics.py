@@ -7,12 +7,14 @@ from nova.bench import metrics
 from nova.bench import simenv
 
 
-def result(guest, outcome='completed', time_s=10.0, end=None, stop=100):
+def result(guest, outcome='completed', time_s=10.0, end=None, stop=100,
+           violations=()):
     return {'guest': guest.name, 'outcome': outcome, 'total_time_s': time_s,
             'end_s': end if end is not None else time_s,
             'downtime_ms': stop, 'stop_ms': stop, 'bytes_moved': 2 ** 30,
             'throttled_vcpu_s': 0.0, 'blocktime_s': 0.0,
-            'postcopy_requests': 0, 'switch': '', 'mode': 'completed'}
+            'postcopy_requests': 0, 'switch': '', 'mode': 'completed',
+            'max_throttle': 0, 'violations': list(violations)}
 
 
 class MetricsTestCase(base.BaseTestCase):
@@ -61,6 +63,22 @@ class MetricsTestCase(base.BaseTestCase):
         self.assertEqual(1, detail[('p', 'C')]['aborted'])
         self.assertEqual(4, len(records))
 
+    def test_violations_and_give_up_times(self):
+        case = self.cases[0]
+        guest = case.guests[0]
+        results = [
+            result(guest, 'over_limit',
+                   violations=['stop 1500 ms > 1000', 'post-copy']),
+            result(guest, 'over_limit', violations=['throttle 60 % > 50']),
+            result(guest, 'aborted', time_s=42.0)]
+        rows = [metrics.case_metrics(case, [r], [result(guest)])[0][0]
+                for r in results]
+        summary, detail = metrics.aggregate('p', 'A', [(case, rows, {})])
+        self.assertEqual(2, summary['over_limit'])
+        self.assertEqual({'stop': 1, 'post-copy': 1, 'throttle': 1},
+                         detail['violations'])
+        self.assertEqual(42.0, detail['median_give_up_s'])
+
     def test_drain_ratios(self):
         case = matrix.build(quick=True, classes=('H',))[0]
         oracle = [result(g, time_s=5.0, end=50.0) for g in case.guests]
@@ -91,5 +109,5 @@ class MetricsTestCase(base.BaseTestCase):
         self.assertEqual(
             ['C: project completes 1/4 (3.0x oracle); better: ref (3/4, '
              '1.5x oracle)',
-             'C: project lost 1 guest(s), 0 over their downtime limit'],
+             'C: project lost 1 guest(s), 0 outside their limits'],
             lines)

@@ -59,6 +59,19 @@ class CommandTestCase(test.NoDBTestCase):
         lines = report.text(doc).splitlines()
         self.assertIn('completed/cases', lines[0])
         self.assertTrue(lines[3].startswith('oracle'))
+        # The project's targets, checked, and the tiers judged against.
+        self.assertIn('Targets (the project\'s policy)', lines)
+        self.assertEqual({'success', 'time', 'limits', 'lost'},
+                         {t['target'] for t in doc['targets']})
+        self.assertIn('## Targets', text)
+        self.assertIn('## SLA tiers', text)
+        self.assertEqual({'cattle', 'pet', 'panda'},
+                         set(doc['benchmark']['tiers']))
+        guest = doc['cases'][0]['guests'][0]
+        self.assertEqual(guest['tier'], guest['limits']['tier'])
+        self.assertEqual('maintenance', doc['cases'][0]['purpose'])
+        self.assertEqual([True, False], [p['knows_sla']
+                                         for p in doc['policies']])
 
     def test_success_cell(self):
         row = {'completed': 3, 'cases': 6, 'lost': 1, 'over_limit': 2}

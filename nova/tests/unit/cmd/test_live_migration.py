@@ -8,6 +8,7 @@ from nova.cmd import live_migration
 from nova.compute import api as compute_api
 from nova import exception
 from nova import test
+from nova.virt import sla
 
 
 class KeyValueTestCase(test.NoDBTestCase):
@@ -36,13 +37,25 @@ class FormatTextTestCase(test.NoDBTestCase):
             'required_traits': ['COMPUTE_MIGRATE_AUTO_CONVERGE'],
             'migration_flags': ['VIR_MIGRATE_LIVE', 'VIR_MIGRATE_PEER2PEER'],
             'resources': {'VCPU': 1}, 'placement': 'http://placement',
-            'hosts': [], 'no_valid_host': 'No valid host was found. X'})
+            'hosts': [], 'no_valid_host': 'No valid host was found. X',
+            'sla_default': 'pet', 'sla_tier': 'panda',
+            'sla_tier_origin': 'flavor',
+            'sla_tier_source': 'flavor extra spec x=panda',
+            'limits': sla.limits('panda', 'rebalance', 'flavor').as_dict()})
         self.assertIn('Candidate hosts   none', text)
         self.assertIn('No valid host was found. X', text)
         self.assertIn('Placement         http://placement', text)
         self.assertIn('auto-converge   on   from flavor', text)
         self.assertIn('Migration flags   VIR_MIGRATE_LIVE | '
                       'VIR_MIGRATE_PEER2PEER', text)
+        self.assertIn('live_migration_permit_post_copy=False', text)
+        self.assertIn('SLA tier          panda from flavor (flavor extra '
+                      'spec x=panda); purpose rebalance', text)
+        self.assertIn('  switch-over     300 ms         from tier panda '
+                      '(flavor)', text)
+        self.assertIn('  throttle        0 %            from purpose '
+                      'rebalance', text)
+        self.assertIn('  post-copy       no ', text)
 
 
 class MainTestCase(test.NoDBTestCase):

@@ -19,7 +19,7 @@ OBJECT_HASHES = {
     'HostDrain': '1.0-bb8ab7a9b4d296137f3189919c009b63',
     'HostDrainEntry': '1.0-d214669ab0cd660b4aee8988d7d47b8c',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
-    'ImageMetaProps': '1.3-45fff1488929219a7d3069e6823ecd98',
+    'ImageMetaProps': '1.4-bfa1f9f3b02d5b34085e870634bbbd29',
     'Instance': '1.3-1d01cdb0025b9e26958ce354ba7fd12c',
     'InstanceNUMACell': '1.0-8cae6d80837793f7a81576355a1dd6b9',
     'InstanceNUMATopology': '1.0-c63fad38be73b6afd04715c9c1b29220',
@@ -59,6 +59,18 @@ class ImageMetaPropsTestCase(test.NoDBTestCase):
             'hw_disk_bus': 'virtio',
             'os_command_line': 'console=ttyS0 dirty_mb=64',
             'unknown_property': 'ignored'})
+
+    def test_sla_tier(self):
+        props = objects.ImageMetaProps.from_dict(
+            {'compute_live_migration_sla': 'panda'})
+        self.assertEqual('panda', props.compute_live_migration_sla)
+        exc = self.assertRaises(
+            exception.InvalidImageProperty, objects.ImageMetaProps.from_dict,
+            {'compute_live_migration_sla': 'gold'})
+        self.assertIn('compute_live_migration_sla', str(exc))
+        primitive = props.obj_to_primitive(target_version='1.3')
+        self.assertNotIn('compute_live_migration_sla',
+                         primitive['nova_object.data'])
 
     def test_from_dict(self):
         props = self._props()

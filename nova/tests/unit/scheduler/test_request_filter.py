@@ -42,6 +42,28 @@ class MigrationPolicyFilterTestCase(test.NoDBTestCase):
             self.assertEqual(set(), spec.root_required)
             self.assertEqual(set(), spec.root_forbidden)
 
+    def test_tier_that_relies_on_a_feature_requires_its_trait(self):
+        for specs, props, traits in (
+                ({'compute:live_migration_sla': 'cattle'}, {},
+                 {'COMPUTE_MIGRATE_POST_COPY'}),
+                ({}, {'compute_live_migration_sla': 'panda'},
+                 {'COMPUTE_MIGRATE_AUTO_CONVERGE'}),
+                ({'compute:live_migration_sla': 'panda',
+                  'compute:live_migration_auto_converge': 'true'}, {},
+                 {'COMPUTE_MIGRATE_AUTO_CONVERGE'}),
+                ({'compute:live_migration_sla': 'pet'}, {}, set())):
+            spec = self._spec(specs, props)
+            request_filter.process_reqspec(self.ctxt, spec)
+            self.assertEqual(traits, spec.root_required)
+            self.assertEqual(set(), spec.root_forbidden)
+
+    def test_tier_contradicting_an_explicit_value_fails_the_request(self):
+        spec = self._spec({'compute:live_migration_sla': 'cattle',
+                           'compute:live_migration_post_copy': 'false'})
+        self.assertRaises(exception.SLATierConflict,
+                          request_filter.process_reqspec, self.ctxt, spec)
+        self.assertEqual(set(), spec.root_required)
+
     def test_conflict_fails_the_request(self):
         spec = self._spec({'compute:live_migration_post_copy': 'true'},
                           {'compute_live_migration_post_copy': False})

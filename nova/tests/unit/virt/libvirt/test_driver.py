@@ -17,6 +17,7 @@ from nova.virt.libvirt import migration
 AC = 'COMPUTE_MIGRATE_AUTO_CONVERGE'
 PC = 'COMPUTE_MIGRATE_POST_COPY'
 VPMEM = 'CUSTOM_COMPUTE_MIGRATE_VPMEM'
+RESUME = 'CUSTOM_COMPUTE_MIGRATE_POSTCOPY_RESUME'
 
 
 def _instance(specs=None, vm_state=fields.VMState.ACTIVE):
@@ -45,15 +46,20 @@ class TraitsTestCase(test.NoDBTestCase):
     def test_modern_host_reports_both_whatever_permit_says(self):
         self.flags(group='libvirt', live_migration_permit_post_copy=False,
                    live_migration_permit_auto_converge=False)
-        self.assertEqual({AC, PC, VPMEM, 'CUSTOM_KEEP'},
+        self.assertEqual({AC, PC, VPMEM, RESUME, 'CUSTOM_KEEP'},
                          self._tree(((9, 0, 0), (7, 2, 0))))
 
     def test_vpmem_live_migration_needs_libvirt_5_and_qemu_3_1(self):
         self.assertEqual({AC, PC, 'CUSTOM_KEEP'},
                          self._tree(((4, 10, 0), (7, 2, 0))))
-        self.assertEqual({AC, PC, 'CUSTOM_KEEP'},
+        self.assertEqual({AC, PC, RESUME, 'CUSTOM_KEEP'},
                          self._tree(((9, 0, 0), (3, 0, 0))))
         self.assertIn(VPMEM, self._tree(((5, 0, 0), (3, 1, 0))))
+
+    def test_postcopy_resume_needs_libvirt_8_5_and_qemu_3(self):
+        self.assertNotIn(RESUME, self._tree(((8, 4, 0), (7, 2, 0))))
+        self.assertNotIn(RESUME, self._tree(((9, 0, 0), (2, 12, 0))))
+        self.assertIn(RESUME, self._tree(((8, 5, 0), (3, 0, 0))))
 
     def test_old_qemu_has_no_post_copy(self):
         self.assertEqual({AC, 'CUSTOM_KEEP'},
@@ -132,6 +138,31 @@ class RequestsTestCase(test.NoDBTestCase):
         inst = _instance({'compute:live_migration_post_copy': 'false'})
         self.assertFalse(self.driver.migration_policy(
             inst).post_copy.enabled)
+
+    def test_policy_knows_the_instances_vpmem_devices(self):
+        # A guest holding vPMEM devices never post-copies, even when its
+        # flavor does not say hw:pmem (real libvirt refuses the pair).
+        inst = _instance()
+        self.assertTrue(self.driver.migration_policy(inst).post_copy.enabled)
+        device = objects.LibvirtVPMEMDevice(
+            label='L', name='ns0', size=2 ** 30, devpath='/dev/dax0.0',
+            align=2 ** 21)
+        inst.resources = objects.ResourceList(objects=[objects.Resource(
+            provider_uuid='4f7c2a1e-3b4d-4c5e-8f90-1a2b3c4d5e6f',
+            resource_class='CUSTOM_PMEM_NAMESPACE_L', identifier='ns0',
+            metadata=device)])
+        policy = self.driver.migration_policy(inst)
+        self.assertFalse(policy.post_copy.enabled)
+        self.assertEqual('vpmem', policy.post_copy.origin.value)
+
+    def test_purpose_and_capabilities_reach_the_resolver(self):
+        inst = _instance()
+        policy = self.driver.migration_policy(
+            inst, purpose='rebalance',
+            capabilities={'COMPUTE_MIGRATE_POST_COPY'})
+        self.assertEqual('rebalance', policy.limits.purpose)
+        self.assertFalse(policy.post_copy.enabled)
+        self.assertFalse(policy.auto_converge.enabled)
 
 
 class HostModuleTestCase(test.NoDBTestCase):

@@ -52,6 +52,28 @@ class MigrationFlagsTestCase(test.NoDBTestCase):
         policy = _policy(specs, permit_pc, permit_ac, paused)
         self.assertEqual(expected, flags.migration_flags(policy, block))
 
+    def test_a_tier_may_arm_both(self):
+        flavor = objects.Flavor(flavorid='f', name='f', vcpus=1,
+                                memory_mb=512, extra_specs={})
+        for tier, expected in (
+                ('pet', BASE | F.POSTCOPY | F.AUTO_CONVERGE),
+                ('cattle', BASE | F.POSTCOPY | F.AUTO_CONVERGE),
+                ('panda', BASE | F.AUTO_CONVERGE)):
+            policy = migration_policy.resolve(flavor, None,
+                                              default_tier=tier)
+            self.assertEqual(expected, flags.migration_flags(policy))
+
+    def test_resume_flags(self):
+        self.assertEqual(524288, F.POSTCOPY_RESUME)
+        # The original call's flags, with POSTCOPY and POSTCOPY_RESUME.
+        self.assertEqual(BASE | F.POSTCOPY | F.POSTCOPY_RESUME,
+                         flags.resume_flags(BASE | F.POSTCOPY))
+        self.assertEqual(
+            BASE | F.AUTO_CONVERGE | F.POSTCOPY | F.POSTCOPY_RESUME,
+            flags.resume_flags(BASE | F.AUTO_CONVERGE | F.POSTCOPY))
+        self.assertIn('VIR_MIGRATE_POSTCOPY_RESUME', flags.flag_names(
+            flags.resume_flags(BASE | F.POSTCOPY)))
+
     def test_values_are_libvirts(self):
         self.assertEqual(8192, F.AUTO_CONVERGE)
         self.assertEqual(32768, F.POSTCOPY)

@@ -34,6 +34,26 @@ class ExtraSpecValidatorsTestCase(test.NoDBTestCase):
         self.assertIn("unknown key in the 'compute' namespace", str(exc))
         self.assertIn('compute:live_migration_post_copy', str(exc))
 
+    @ddt.data('cattle', 'pet', 'panda')
+    def test_sla_tiers_accepted(self, value):
+        validators.validate_extra_spec('compute:live_migration_sla', value)
+        validators.validate_image_property('compute_live_migration_sla',
+                                           value)
+
+    @ddt.data('Pet', 'pets', '', 'gold', 'true')
+    def test_unknown_sla_tier_refused_with_key_value_rule(self, value):
+        for call, key, error in (
+                (validators.validate_extra_spec,
+                 'compute:live_migration_sla', exception.InvalidExtraSpec),
+                (validators.validate_image_property,
+                 'compute_live_migration_sla',
+                 exception.InvalidImageProperty)):
+            exc = self.assertRaises(error, call, key, value)
+            msg = str(exc)
+            self.assertIn(key, msg)
+            self.assertIn(repr(value), msg)
+            self.assertIn('must be one of cattle, pet, panda', msg)
+
     @ddt.data('hw:cpu_policy', 'aggregate_instance_extra_specs:ssd',
               'computer:anything', 'resources:VCPU', 'trait:FOO')
     def test_keys_outside_known_namespaces_accepted(self, key):
