@@ -29,6 +29,8 @@ from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import host as libvirt_host
 
 CONF = nova.conf.CONF
+#: The host the embedded deployment's conductor and scheduler are listed on.
+CONTROLLER_HOST = 'controller'
 
 
 def host_conf(libvirt_opts=None, base=CONF, default_opts=None):
@@ -89,11 +91,15 @@ class Deployment(object):
         conductor_rpcapi.use_local_indirection()
         self.servicegroup = servicegroup.LocalServiceGroup(self.transport)
         self.services = service_status.ServiceRegistry()
+        # The scheduler runs inside the conductor (and the API); both are
+        # listed, as operators of an embedded cloud expect them.
+        for binary in ('nova-conductor', 'nova-scheduler'):
+            self.services.ensure(binary, CONTROLLER_HOST)
         self.compute_rpcapi = compute_rpcapi.ComputeAPI(
             self.transport, self.servicegroup, self.services)
         self.scheduler = scheduler_manager.SchedulerManager(
             report_client, service_is_up=self.compute_rpcapi.is_up,
-            service_is_enabled=self._enabled)
+            service_is_enabled=self.services.is_enabled)
         endpoints = conductor_endpoints(self.compute_rpcapi, self.scheduler,
                                         report_client, clock=clock)
         #: The conductor's move tasks (its ``clock`` follows the hosts').
@@ -108,9 +114,6 @@ class Deployment(object):
                                    self.conductor)
         self._managers = {}
         self._servers = {}
-
-    def _enabled(self, host):
-        return not self.services.is_disabled(host)
 
     def add_compute(self, name, uri=None, libvirt_opts=None, runner=None,
                     default_opts=None):
@@ -167,3 +170,41 @@ class Deployment(object):
     def service_up(self, name):
         """Bring a host's service back; it cleans up what moved away."""
         self._start(name)
+
+
+class RemoteDeployment(object):
+    """The deployment as an API process of a multi-process cloud sees it.
+
+    Every service runs in a process of its own and is reached over
+    oslo.messaging (``[DEFAULT] transport_url``); liveness comes from the
+    heartbeats and the operators' settings from the ``services`` table;
+    the scheduler (for boots) runs here against Placement, as in the
+    conductor.  Nothing of a compute service runs in this process.
+    ``report_client``: an open Placement client.
+    """
+
+    def __init__(self, report_client, conf=CONF, transport=None):
+        self.reportclient = report_client
+        self.transport = transport or rpc.get_transport(conf)
+        self.servicegroup = servicegroup.DBServiceGroup(
+            conf.report_interval, conf.service_down_time)
+        self.services = service_status.DBServiceRegistry(self.servicegroup)
+        self.compute_rpcapi = compute_rpcapi.ComputeAPI(self.transport,
+                                                        self.servicegroup)
+        self.scheduler = scheduler_manager.SchedulerManager(
+            report_client, service_is_up=self.compute_rpcapi.is_up,
+            service_is_enabled=self.services.is_enabled)
+        self.conductor = conductor_rpcapi.ComputeTaskAPI(self.transport)
+        self.api = compute_api.API(self.scheduler, self.compute_rpcapi,
+                                   self.conductor)
+
+    def is_up(self, name):
+        return self.compute_rpcapi.is_up(name)
+
+    def service_up(self, name):
+        """Nothing to do here: a compute service whose forced-down flag is
+        cleared sees it in its next heartbeat and cleans up by itself.
+        """
+
+    def close(self):
+        self.transport.cleanup()

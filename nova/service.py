@@ -20,6 +20,7 @@ from oslo_service import service
 
 from nova.compute import manager as compute_manager
 from nova.compute import rpcapi as compute_rpcapi
+from nova.compute import service_status
 import nova.conf
 from nova.conductor import rpcapi as conductor_rpcapi
 from nova import context as nova_context
@@ -65,6 +66,7 @@ class Service(service.Service):
         self.ctxt = nova_context.get_admin_context()
         self.transport = self.server = self.heartbeat = None
         self.service_ref = None
+        self._forced_down = False
         self._placement = None
         self.reportclient = None
 
@@ -98,6 +100,7 @@ class Service(service.Service):
             endpoints, self.binary)
         self.server.start()
         self._last_report = time.monotonic()
+        self._forced_down = self.service_ref.forced_down
         self.heartbeat = loopingcall.FixedIntervalLoopingCall(self._report)
         self.heartbeat.start(interval=CONF.report_interval,
                              initial_delay=INITIAL_REPORTING_DELAY)
@@ -115,11 +118,19 @@ class Service(service.Service):
         now = time.monotonic()
         silent = now - self._last_report
         self._last_report = now
+        was_forced_down = self._forced_down
+        self._forced_down = self.service_ref.forced_down
         if silent > CONF.service_down_time:
             # Cut off long enough to have been seen down (a heartbeat can
             # also block while the broker is unreachable rather than fail).
             LOG.warning('%s on %s reports again after %.0f s of silence',
                         self.binary, self.host, silent)
+            self.reconnected()
+        elif was_forced_down and not self._forced_down:
+            # An operator said the host was fenced, then took it back:
+            # its instances may have been evacuated meanwhile.
+            LOG.warning('%s on %s is no longer forced down', self.binary,
+                        self.host)
             self.reconnected()
 
     def reconnected(self):
@@ -149,8 +160,11 @@ class ConductorService(Service):
         group = servicegroup.DBServiceGroup(CONF.report_interval,
                                             CONF.service_down_time)
         computes = compute_rpcapi.ComputeAPI(self.transport, group)
+        # Hosts an operator disabled through the API get no new move.
+        settings = service_status.DBServiceRegistry(group)
         scheduler = scheduler_manager.SchedulerManager(
-            self.reportclient, service_is_up=computes.is_up)
+            self.reportclient, service_is_up=computes.is_up,
+            service_is_enabled=settings.is_enabled)
         return deployment.conductor_endpoints(computes, scheduler,
                                               self.reportclient)
 

@@ -409,6 +409,22 @@ class ComputeManager(object):
                              job_ended=outcome.job_ended)
 
     @messaging.expected_exceptions(*EXPECTED)
+    def migration_policy(self, ctxt, instance, block_migration=None):
+        """The live-migration policy this host resolves for ``instance``
+        (a dict: the policy's fields, origins and reasons).  With
+        ``block_migration`` (a bool) it also holds ``flags``: the
+        hypervisor's migration flags a live migration from here would use
+        (an int).  A flavor/image combination the resolver refuses raises
+        its typed error.
+        """
+        paused = instance.is_paused
+        doc = self.driver.migration_policy(instance, paused=paused).as_dict()
+        if block_migration is not None:
+            doc['flags'] = int(self.driver.live_migration_flags(
+                instance, block_migration=block_migration, paused=paused))
+        return doc
+
+    @messaging.expected_exceptions(*EXPECTED)
     def guest_power_state(self, ctxt, instance):
         """The power state of the instance's guest on this host (None:
         no domain here).

@@ -143,6 +143,14 @@ class ComputeAPI(object):
         return self._call(host, 'guest_power_state', ctxt,
                           instance=instance)
 
+    def migration_policy(self, ctxt, host, instance, block_migration=None):
+        """The policy ``host`` resolves for ``instance`` (a dict; with
+        ``flags`` when ``block_migration`` is given), from the host's own
+        configuration.
+        """
+        return self._call(host, 'migration_policy', ctxt,
+                          instance=instance, block_migration=block_migration)
+
     def hypervisor_guests(self, ctxt, host):
         return self._call(host, 'hypervisor_guests', ctxt)
 

@@ -5,7 +5,8 @@ api_group = cfg.OptGroup(
     title='Compute API options',
     help="""
 The compute API (a subset of Nova's v2.1), the image API subset and the
-identity facade served by ``nova-live-migration serve``.
+identity facade, served by ``nova-live-migration serve`` (embedded) and by
+``nova-api`` (under gunicorn, in a multi-process deployment).
 """)
 
 api_opts = [
@@ -80,13 +81,52 @@ in the background.
 """),
 ]
 
-ALL_OPTS = api_opts
+server_opts = [
+    cfg.HostAddressOpt(
+        'listen',
+        default='0.0.0.0',
+        help="""
+Address ``nova-api`` listens on (an IP address or a host name; ``::`` for
+every IPv6 address).  ``nova-live-migration serve`` takes ``--bind``
+instead.
+"""),
+    cfg.PortOpt(
+        'listen_port',
+        default=8774,
+        min=1,
+        help="""
+TCP port ``nova-api`` listens on.
+"""),
+    cfg.IntOpt(
+        'workers',
+        default=2,
+        min=1,
+        max=64,
+        help="""
+Number of gunicorn worker processes of ``nova-api``.  Workers share
+nothing but the database and the message bus: flavors, images, the
+services' settings and the identity facade's tokens live in the database,
+so any worker answers any request.
+"""),
+    cfg.IntOpt(
+        'threads',
+        default=8,
+        min=1,
+        max=256,
+        help="""
+Requests each ``nova-api`` worker serves at once (gunicorn's ``gthread``
+worker).  A live-migration request may hold its thread for up to
+``live_migration_accept_timeout`` seconds.
+"""),
+]
+
+ALL_OPTS = api_opts + server_opts
 
 
 def register_opts(conf):
     conf.register_group(api_group)
-    conf.register_opts(api_opts, group=api_group)
+    conf.register_opts(ALL_OPTS, group=api_group)
 
 
 def list_opts():
-    return {api_group: api_opts}
+    return {api_group: ALL_OPTS}

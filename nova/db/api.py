@@ -79,6 +79,16 @@ def _as_dict(row):
             for column in row.__table__.columns}
 
 
+def _row_by(session, model, for_update=False, **filters):
+    """The one row of ``model`` matching ``filters``, or None; locked
+    (``SELECT ... FOR UPDATE``) when ``for_update``.
+    """
+    query = sa.select(model).filter_by(**filters)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
 def _set(row, values):
     """Copy ``values`` onto a model row, refusing unknown columns."""
     unknown = sorted(set(values) - set(row.__table__.columns.keys()))
@@ -209,16 +219,20 @@ def _migration_get(session, migration_id):
     return migration
 
 
-def _create_with_uuid(ctxt, model, values):
-    """Insert a row of ``model``; a uuid is generated unless given."""
-    values = dict(values)
-    values.setdefault('uuid', uuidutils.generate_uuid())
+def _create(ctxt, model, values, timestamps=True):
     with writer(ctxt) as session:
-        row = model(created_at=timeutils.utcnow())
+        row = model(created_at=timeutils.utcnow()) if timestamps else model()
         _set(row, values)
         session.add(row)
         session.flush()
         return _as_dict(row)
+
+
+def _create_with_uuid(ctxt, model, values):
+    """Insert a row of ``model``; a uuid is generated unless given."""
+    values = dict(values)
+    values.setdefault('uuid', uuidutils.generate_uuid())
+    return _create(ctxt, model, values)
 
 
 def _update_row(session, row, values):
@@ -333,10 +347,17 @@ def service_get_by_host_and_binary(ctxt, host, binary):
         return _as_dict(svc)
 
 
+def service_get_by_uuid(ctxt, uuid):
+    """The service named by ``uuid`` (as the API names it), or None."""
+    return _get(ctxt, models.Service, uuid=uuid)
+
+
 def service_create(ctxt, values):
+    """Create a service; a uuid is generated unless one is given."""
     with writer(ctxt) as session:
         row = models.Service(created_at=timeutils.utcnow(), report_count=0,
-                             forced_down=False)
+                             forced_down=False, disabled=False,
+                             uuid=uuidutils.generate_uuid())
         _set(row, values)
         session.add(row)
         session.flush()
@@ -357,6 +378,19 @@ def service_update(ctxt, service_id, values):
                            values)
 
 
+def service_update_by_uuid(ctxt, uuid, values):
+    """Change the service named by ``uuid``; returns (old, new) dicts,
+    read and written with the row locked, or (None, None) when there is
+    no such service.
+    """
+    with writer(ctxt) as session:
+        svc = _row_by(session, models.Service, for_update=True, uuid=uuid)
+        if svc is None:
+            return None, None
+        old = _as_dict(svc)
+        return old, _update_row(session, svc, values)
+
+
 def service_heartbeat(ctxt, service_id):
     """Count one more report of the service and stamp it now."""
     with writer(ctxt) as session:
@@ -365,3 +399,122 @@ def service_heartbeat(ctxt, service_id):
         return _update_row(session, svc, {
             'report_count': (svc.report_count or 0) + 1,
             'last_seen_up': now})
+
+
+# -- the compute API's catalogues and tokens ---------------------------------
+#
+# Rows of the API service (flavors, images, the identity facade's tokens).
+# A missing row is None (the API decides what that means); a duplicate
+# flavorid, flavor name, image uuid or token hash raises oslo.db's
+# DBDuplicateEntry when the transaction writes it.
+
+def _get(ctxt, model, for_update=False, **filters):
+    if for_update:
+        with writer(ctxt) as session:
+            row = _row_by(session, model, for_update=True, **filters)
+            return None if row is None else _as_dict(row)
+    with reader(ctxt) as session:
+        row = _row_by(session, model, **filters)
+        return None if row is None else _as_dict(row)
+
+
+def _all(ctxt, model):
+    with reader(ctxt) as session:
+        return [_as_dict(row) for row in session.scalars(
+            sa.select(model).order_by(model.id))]
+
+
+def _update(ctxt, model, values, **filters):
+    with writer(ctxt) as session:
+        row = _row_by(session, model, for_update=True, **filters)
+        return None if row is None else _update_row(session, row, values)
+
+
+def _destroy(ctxt, model, **filters):
+    with writer(ctxt) as session:
+        row = _row_by(session, model, **filters)
+        if row is None:
+            return False
+        session.delete(row)
+        return True
+
+
+def flavor_create(ctxt, values):
+    return _create(ctxt, models.Flavor, values)
+
+
+def flavor_get(ctxt, flavorid, for_update=False):
+    """The flavor's row, or None; ``for_update`` locks it (call inside
+    ``writer``).
+    """
+    return _get(ctxt, models.Flavor, for_update, flavorid=flavorid)
+
+
+def flavor_get_by_name(ctxt, name):
+    return _get(ctxt, models.Flavor, name=name)
+
+
+def flavor_get_all(ctxt):
+    """Every flavor, oldest first."""
+    return _all(ctxt, models.Flavor)
+
+
+def flavor_update(ctxt, flavorid, values):
+    """The changed row, or None when there is no such flavor."""
+    return _update(ctxt, models.Flavor, values, flavorid=flavorid)
+
+
+def flavor_destroy(ctxt, flavorid):
+    """Whether a flavor was deleted."""
+    return _destroy(ctxt, models.Flavor, flavorid=flavorid)
+
+
+def image_create(ctxt, uuid, document):
+    """Store an image's JSON ``document`` under ``uuid``."""
+    return _create(ctxt, models.Image, {'uuid': uuid, 'document': document})
+
+
+def image_get(ctxt, uuid, for_update=False):
+    return _get(ctxt, models.Image, for_update, uuid=uuid)
+
+
+def image_get_all(ctxt):
+    """Every image, oldest first."""
+    return _all(ctxt, models.Image)
+
+
+def image_update(ctxt, uuid, document):
+    return _update(ctxt, models.Image, {'document': document}, uuid=uuid)
+
+
+def image_destroy(ctxt, uuid):
+    return _destroy(ctxt, models.Image, uuid=uuid)
+
+
+def api_token_create(ctxt, values):
+    return _create(ctxt, models.ApiToken, values, timestamps=False)
+
+
+def api_token_get(ctxt, token_hash):
+    return _get(ctxt, models.ApiToken, token_hash=token_hash)
+
+
+def api_token_destroy(ctxt, token_hash):
+    return _destroy(ctxt, models.ApiToken, token_hash=token_hash)
+
+
+def api_token_purge(ctxt, now, keep):
+    """Delete the tokens expired at ``now`` (seconds since the epoch), then
+    the oldest beyond the ``keep`` newest; returns how many went.
+    """
+    table = models.ApiToken
+    with writer(ctxt) as session:
+        gone = session.execute(sa.delete(table).where(
+            table.expires_at <= now)).rowcount
+        # The newest beyond the ones kept (MySQL takes no LIMIT in IN).
+        cutoff = session.scalar(sa.select(table.id).order_by(
+            table.id.desc()).offset(keep).limit(1))
+        if cutoff is not None:
+            gone += session.execute(sa.delete(table).where(
+                table.id <= cutoff)).rowcount
+        return gone

@@ -165,6 +165,7 @@ class Service(_Timestamps, Base):
     __table_args__ = (
         sa.UniqueConstraint('host', 'binary',
                             name='uniq_services0host0binary'),
+        sa.UniqueConstraint('uuid', name='uniq_services0uuid'),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(
@@ -179,3 +180,80 @@ class Service(_Timestamps, Base):
         sa.DateTime)
     forced_down: orm.Mapped[bool] = orm.mapped_column(
         sa.Boolean, nullable=False, default=False)
+    #: What the API names the service by (microversion 2.53 and later).
+    uuid: orm.Mapped[str | None] = _string(36)
+    #: An operator disabled it: the scheduler sends it nothing new.
+    disabled: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=False)
+    disabled_reason: orm.Mapped[str | None] = _string()
+
+
+class Flavor(_Timestamps, Base):
+    """A flavor the compute API offers; ``extra_specs`` is a JSON object
+    stored as text.  A server keeps its own copy of its flavor (in
+    ``instance_extra``), so a change here never reaches a running server.
+    """
+
+    __tablename__ = 'flavors'
+    __table_args__ = (
+        sa.UniqueConstraint('flavorid', name='uniq_flavors0flavorid'),
+        sa.UniqueConstraint('name', name='uniq_flavors0name'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    flavorid: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                  nullable=False)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                              nullable=False)
+    vcpus: orm.Mapped[int] = orm.mapped_column(sa.Integer, nullable=False)
+    memory_mb: orm.Mapped[int] = orm.mapped_column(sa.Integer,
+                                                   nullable=False)
+    root_gb: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    ephemeral_gb: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    swap: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    is_public: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, nullable=False, default=True)
+    description: orm.Mapped[str | None] = _text()
+    extra_specs: orm.Mapped[str | None] = _text()
+
+
+class Image(_Timestamps, Base):
+    """An image of the image API subset: its Glance-shaped document
+    (core fields and properties) as JSON text.
+    """
+
+    __tablename__ = 'images'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_images0uuid'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), nullable=False)
+    document: orm.Mapped[str] = orm.mapped_column(sa.Text, nullable=False)
+
+
+class ApiToken(Base):
+    """A token the identity facade issued, by the SHA-256 of its id (the
+    database never holds a usable token), so that every API worker and a
+    restarted API accept it.
+    """
+
+    __tablename__ = 'api_tokens'
+    __table_args__ = (
+        sa.UniqueConstraint('token_hash', name='uniq_api_tokens0token_hash'),
+        sa.Index('api_tokens_expires_at_idx', 'expires_at'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                    nullable=False)
+    user_name: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                   nullable=False)
+    #: Seconds since the epoch.
+    issued_at: orm.Mapped[float] = orm.mapped_column(sa.Float,
+                                                     nullable=False)
+    expires_at: orm.Mapped[float] = orm.mapped_column(sa.Float,
+                                                      nullable=False)

@@ -55,6 +55,20 @@ class ComputeDriver(object):
 
     # -- live migration -------------------------------------------------------
 
+    def migration_policy(self, instance, paused=False):
+        """The instance's resolved live-migration policy here
+        (nova.virt.migration_policy.MigrationPolicy), from this host's
+        configuration; raises the resolver's typed error.
+        """
+        raise NotImplementedError()
+
+    def live_migration_flags(self, instance, block_migration=False,
+                             paused=False):
+        """The hypervisor's flags for a live migration of the instance
+        from here (an int).
+        """
+        raise NotImplementedError()
+
     def live_migration(self, instance, dest_host, migration_obj, **kwargs):
         """Run the migration to its end; returns the driver's outcome."""
         raise NotImplementedError()

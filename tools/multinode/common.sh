@@ -7,8 +7,8 @@ lab=$NOVA_MULTINODE_DIR
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 # Namespaces: nmn-ctl holds the bridge, RabbitMQ, PostgreSQL, Placement,
-# the conductor, the simulated hypervisors and the tests; nmn-<host> one
-# compute host each.
+# the conductor, nova-api, the simulated hypervisors and the tests (and
+# the openstack commands they run); nmn-<host> one compute host each.
 ns_prefix=nmn-
 ctl_ns=${ns_prefix}ctl
 hosts=(h1 h2 h3)

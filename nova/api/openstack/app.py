@@ -76,7 +76,10 @@ def _within(path, prefix):
 
 class Application(object):
 
-    def __init__(self, backend, conf=CONF):
+    def __init__(self, backend, conf=CONF, token_store=tokens.TokenStore):
+        """``token_store``: where the facade keeps its tokens (the class;
+        tokens.DBTokenStore when several API processes share them).
+        """
         self.backend = backend
         self.enforcer = policy.Enforcer(conf)
         backend.enforcer = self.enforcer
@@ -87,7 +90,7 @@ class Application(object):
         self.tokens = None
         self.identity = None
         if strategy == auth.FACADE:
-            self.tokens = tokens.TokenStore(
+            self.tokens = token_store(
                 tokens.users_from_conf(conf.api), conf.api.token_ttl)
             self.identity = facade.Facade(self.tokens)
         self.authenticator = auth.Authenticator(strategy, self.tokens)
@@ -146,5 +149,5 @@ class Application(object):
         return resp
 
 
-def build(backend, conf=CONF):
-    return Application(backend, conf)
+def build(backend, conf=CONF, token_store=tokens.TokenStore):
+    return Application(backend, conf, token_store)

@@ -1,12 +1,16 @@
 """What the API handlers reach behind the compute API, in one place.
 
 The handlers talk to the compute API (``nova.compute.api.API``), the
-objects, and this adapter for everything else an embedded deployment
-knows: the flavor and image catalogues, the services' operator
-settings, whether a host is up, and -- from the host's own configuration
--- the live-migration policy an instance would get there.  In a
-deployment split into processes, these become RPC calls; nothing in the
-handlers changes.
+objects, and this adapter for everything else: the flavor and image
+catalogues (in the database), the services' operator settings, whether a
+host is up, and -- asked of the host's compute service, from its own
+configuration -- the live-migration policy an instance gets there.
+
+``deployment`` is an embedded ``nova.deployment.Deployment`` (every
+service in this process) or a ``nova.deployment.RemoteDeployment`` (the
+API of a multi-process deployment): both offer ``api``, ``services``,
+``compute_rpcapi``, ``scheduler``, ``reportclient``, ``is_up(host)`` and
+``service_up(host)``, and the handlers do not know which they have.
 """
 
 from oslo_log import log as logging
@@ -25,8 +29,7 @@ LOG = logging.getLogger(__name__)
 
 class Backend(object):
 
-    def __init__(self, deployment, flavors=None, images=None,
-                 controller_host='controller'):
+    def __init__(self, deployment, flavors=None, images=None):
         self.deployment = deployment
         self.api = deployment.api
         self.flavors = flavors or flavor_store.FlavorStore()
@@ -34,13 +37,15 @@ class Backend(object):
         self.services = deployment.services
         #: Set by the application (nova.api.openstack.policy.Enforcer).
         self.enforcer = None
-        for binary in ('nova-conductor', 'nova-scheduler'):
-            self.services.ensure(binary, controller_host)
 
     # -- hosts and services -------------------------------------------------
 
+    @property
+    def compute_rpcapi(self):
+        return self.deployment.compute_rpcapi
+
     def hosts(self):
-        return self.deployment.compute_rpcapi.hosts()
+        return self.compute_rpcapi.hosts()
 
     def compute_service(self, host):
         for record in self.services.list():
@@ -51,8 +56,8 @@ class Backend(object):
 
     def service_is_up(self, record):
         if record.binary != service_status.COMPUTE:
-            return True
-        return self.deployment.compute_rpcapi.is_up(record.host)
+            return self.services.alive(record)
+        return self.compute_rpcapi.is_up(record.host)
 
     def host_status(self, host):
         """Nova's host_status: UP, DOWN, MAINTENANCE (disabled) or ''."""
@@ -92,43 +97,38 @@ class Backend(object):
 
     # -- the migration policy ----------------------------------------------
 
-    def _driver(self, host):
-        try:
-            return self.deployment.compute(host).driver
-        except exception.ComputeServiceUnavailable:
-            return None
+    def _host_policy(self, ctxt, instance, block_migration=None):
+        """The policy the instance's host resolves (a dict), asked of its
+        compute service; ComputeServiceUnavailable when it cannot answer.
+        """
+        if not self.compute_rpcapi.is_up(instance.host):
+            raise exception.ComputeServiceUnavailable(host=instance.host)
+        return self.compute_rpcapi.migration_policy(
+            ctxt, instance.host, instance, block_migration=block_migration)
 
     def migration_policy(self, instance):
         """The policy the instance's host resolves for it (a dict), or
-        None when it has no host.
+        None when it has no host or the host's service cannot be asked.
         """
         if not instance.host:
             return None
-        driver = self._driver(instance.host)
-        if driver is None:
-            return None
         try:
-            policy = driver.migration_policy(instance,
-                                             paused=instance.is_paused)
+            doc = self._host_policy(instance._context, instance)
+        except exception.ComputeServiceUnavailable:
+            return None
         except exception.Invalid as exc:
-            return {'error': str(exc)}
-        doc = policy.as_dict()
+            return {'error': exc.message}
         doc['host'] = instance.host
         return doc
 
     def migration_plan(self, ctxt, instance, block_migration=False,
                        host=None):
         """What a live migration of ``instance`` would do now (a dict)."""
-        driver = self._driver(instance.host)
-        if driver is None:
-            raise exception.ComputeServiceUnavailable(host=instance.host)
-        policy = driver.migration_policy(instance,
-                                         paused=instance.is_paused)
-        plan = policy.as_dict()
+        plan = self._host_policy(ctxt, instance, block_migration)
         plan['source'] = instance.host
         plan['block_migration'] = block_migration
         plan['migration_flags'] = migrate_flags.flag_names(
-            migrate_flags.migration_flags(policy, block_migration))
+            plan.pop('flags'))
         spec = objects.RequestSpec.from_instance(
             instance, ignore_hosts=[instance.host], requested_host=host)
         if hardware.get_vpmem_labels(instance.flavor):

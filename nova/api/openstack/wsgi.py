@@ -206,7 +206,9 @@ def error_response(exc):
         code = exc.code if 400 <= exc.code < 600 else 500
         if code >= 500:
             LOG.warning('Request failed: %s', exc)
-        return fault_response(code, str(exc))
+        # The message alone: an error raised in another service carries
+        # that service's traceback in str(exc).
+        return fault_response(code, exc.message)
     LOG.exception('Unexpected error in an API handler')
     return fault_response(
         500, 'Unexpected API error (%s); the service log has the details.'

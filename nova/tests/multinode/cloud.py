@@ -4,38 +4,42 @@ Per test: a RabbitMQ vhost, fresh ``nova`` and ``placement`` databases on
 the lab's PostgreSQL, Placement under gunicorn, the simulated hypervisor
 daemon (all hosts' guests, outside every compute process), one
 ``nova-conductor`` and one ``nova-compute`` per host -- each compute in its
-host's network namespace when the lab has them.  The test process is the
-API: it uses nova.compute.api over the same RabbitMQ and database.
+host's network namespace when the lab has them.  The test process talks
+to the services as an API would: nova.compute.api over the same RabbitMQ
+and database (nova.deployment.RemoteDeployment).  Tests that drive the
+REST API also start ``nova-api`` (gunicorn, two workers, the identity
+facade) beside the conductor and run the real ``openstack`` command
+against it (``start_api``, ``openstack``).
 
 Every process gets its own session (process group) and log file in the
 test's directory; ``stop`` kills them all.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
+
+from oslo_utils import uuidutils
+import yaml
 
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import engines
 from oslo_db.sqlalchemy import orm
 
-from nova.compute import api as compute_api
-from nova.compute import rpcapi as compute_rpcapi
 import nova.conf
-from nova.conductor import rpcapi as conductor_rpcapi
 from nova import context as nova_context
 from nova.db import api as db_api
 from nova.db import migration
+from nova import deployment
 from nova import objects
-from nova import rpc
 from nova.scheduler.client import placement
-from nova.scheduler import manager as scheduler_manager
 from nova.sim import remote as sim_remote
-from nova import servicegroup
 from nova.virt.libvirt import host as libvirt_host
 from nova.tests.multinode import infra
 
@@ -43,6 +47,11 @@ CONF = nova.conf.CONF
 PY = sys.executable
 REPORT_INTERVAL = 1
 SERVICE_DOWN_TIME = 4
+#: gunicorn workers of nova-api: more than one, so that a token or a
+#: setting one worker wrote must be seen by the other.
+API_WORKERS = 2
+#: Real seconds one ``openstack`` command may take.
+OPENSTACK_TIMEOUT = 120
 #: The lab's host namespaces are named <prefix><host> (see
 #: tools/multinode/netns).
 NETNS_PREFIX = os.environ.get('NOVA_MULTINODE_NETNS_PREFIX', '')
@@ -107,7 +116,8 @@ class Cloud(object):
                 'live_migration_inbound_addr = %s' %
                 env['NOVA_LAB_MIGRATION_ADDR']]
 
-    def _write_conf(self, name, database=None, libvirt_uri=None, host=None):
+    def _write_conf(self, name, database=None, libvirt_uri=None, host=None,
+                    extra=()):
         lines = ['[DEFAULT]',
                  'transport_url = %s' % self.transport_url,
                  'report_interval = %d' % REPORT_INTERVAL,
@@ -130,6 +140,7 @@ class Cloud(object):
         lines += ['[oslo_messaging_rabbit]',
                   'heartbeat_timeout_threshold = 10',
                   'kombu_reconnect_delay = 0.5']
+        lines += list(extra)
         path = os.path.join(self.dir, '%s.conf' % name)
         with open(path, 'w') as f:
             f.write('\n'.join(lines) + '\n')
@@ -207,6 +218,86 @@ class Cloud(object):
             netns=NETNS_PREFIX + host if NETNS_PREFIX and not self.real
             else None)
 
+    # -- the REST API ------------------------------------------------------
+
+    @property
+    def api_url(self):
+        return 'http://%s:%d' % (infra.ADDRESS, infra.API_PORT)
+
+    def _api_files(self):
+        """nova-api's configuration and the clouds.yaml of cloud ``lab``
+        (password authentication against the identity facade).
+        """
+        password = uuidutils.generate_uuid(dashed=False)
+        self.api_conf = self._write_conf(
+            'api', database=self.nova_db, extra=[
+                '[api]', 'auth_strategy = facade',
+                'admin_password = %s' % password,
+                'listen = %s' % infra.ADDRESS,
+                'listen_port = %d' % infra.API_PORT,
+                'workers = %d' % API_WORKERS,
+                'live_migration_accept_timeout = 30'])
+        self.clouds_yaml = os.path.join(self.dir, 'clouds.yaml')
+        with open(self.clouds_yaml, 'w') as f:
+            yaml.safe_dump({'clouds': {'lab': {
+                'auth_type': 'password',
+                'auth': {'auth_url': self.api_url + '/identity',
+                         'username': 'admin', 'password': password,
+                         'project_name': 'admin',
+                         'user_domain_name': 'Default',
+                         'project_domain_name': 'Default'},
+                'identity_api_version': 3,
+                'region_name': 'RegionOne'}}}, f)
+
+    def _api_answers(self):
+        proc = self.procs['api']
+        if proc.poll() is not None:
+            with open(os.path.join(self.dir, 'api.log'),
+                      errors='replace') as f:
+                raise Failed('nova-api exited with status %s: %s' % (
+                    proc.returncode, f.read()[-2000:]))
+        try:
+            with urllib.request.urlopen(self.api_url + '/', timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def start_api(self):
+        """``nova-api`` (gunicorn) on the lab's address, in the control
+        namespace; returns once it answers.
+        """
+        if not getattr(self, 'api_conf', None):
+            self._api_files()
+        self._spawn('api', [PY, '-m', 'nova.cmd.api', '--config-file',
+                            self.api_conf])
+        wait_for('nova-api to answer', self._api_answers, timeout=90)
+
+    def openstack(self, *argv):
+        """Run the real ``openstack`` command against the lab's API;
+        returns the CompletedProcess (text).
+        """
+        env = {k: v for k, v in os.environ.items() if not k.startswith(
+            'OS_')}
+        # No user-wide client configuration or cache.
+        env.update(OS_CLIENT_CONFIG_FILE=self.clouds_yaml, OS_CLOUD='lab',
+                   HOME=self.dir)
+        return subprocess.run(
+            [os.path.join(os.path.dirname(PY), 'openstack')] + list(argv),
+            env=env, stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, timeout=OPENSTACK_TIMEOUT)
+
+    def openstack_ok(self, *argv):
+        """Run a command that must succeed; its stdout, parsed when
+        ``-f json`` was asked.
+        """
+        done = self.openstack(*argv)
+        if done.returncode:
+            raise Failed('openstack %s exited %s: %s' % (
+                ' '.join(argv), done.returncode, done.stderr[-2000:]))
+        if '-f' in argv and argv[argv.index('-f') + 1] == 'json':
+            return json.loads(done.stdout)
+        return done.stdout
+
     def _up(self, binary, host):
         return self.group.is_up(binary, host)
 
@@ -264,19 +355,16 @@ class Cloud(object):
             CONF.set_override(name, value, group)
             self._exit.callback(CONF.clear_override, name, group)
         objects.register_all()
-        self.transport = rpc.get_transport(CONF)
-        self._exit.callback(self.transport.cleanup)
         self.reportclient = self._exit.enter_context(
             placement.report_client(CONF))
-        self.group = servicegroup.DBServiceGroup(REPORT_INTERVAL,
-                                                 SERVICE_DOWN_TIME)
-        self.compute_rpcapi = compute_rpcapi.ComputeAPI(self.transport,
-                                                        self.group)
-        self.scheduler = scheduler_manager.SchedulerManager(
-            self.reportclient, service_is_up=self.compute_rpcapi.is_up)
-        self.api = compute_api.API(
-            self.scheduler, self.compute_rpcapi,
-            conductor_rpcapi.ComputeTaskAPI(self.transport))
+        # What nova-api builds in each of its workers.
+        remote = deployment.RemoteDeployment(self.reportclient)
+        self._exit.callback(remote.close)
+        self.transport = remote.transport
+        self.group = remote.servicegroup
+        self.compute_rpcapi = remote.compute_rpcapi
+        self.scheduler = remote.scheduler
+        self.api = remote.api
 
     def stop(self):
         for name in list(self.procs):

@@ -32,7 +32,10 @@ def _flavor(memory_mb=1024):
                           memory_mb=memory_mb, root_gb=1, extra_specs={})
 
 
-class ServicesTestCase(testtools.TestCase):
+class MultinodeTestCase(testtools.TestCase):
+    """A cloud of processes per test, its logs kept when a test fails,
+    and the helpers the tests share.
+    """
 
     def setUp(self):
         super().setUp()
@@ -100,7 +103,8 @@ class ServicesTestCase(testtools.TestCase):
         problems = audit.check(self.ctxt, self.cloud)
         self.assertEqual([], problems)
 
-    # -- tests --------------------------------------------------------------
+
+class ServicesTestCase(MultinodeTestCase):
 
     def test_boot_and_live_migrate(self):
         inst = self.boot(host='h1')

@@ -3,16 +3,22 @@
 Two users exist at most: ``admin`` (project ``admin``; roles admin and
 member) when ``[api] admin_password`` is set, and ``member`` (project
 ``demo``; role member) when ``[api] member_password`` is set.  Tokens are
-random, opaque, kept in memory and expire after ``[api] token_ttl``
-seconds.
+random, opaque and expire after ``[api] token_ttl`` seconds.  An embedded
+cloud keeps them in memory (``TokenStore``); the API of a multi-process
+deployment keeps them in the database (``DBTokenStore``, by their SHA-256
+only), so every worker and an API restarted accept them.
 """
 
 import dataclasses
 import datetime
+import hashlib
 import hmac
 import secrets
 import threading
 import time
+
+from nova import context as nova_context
+from nova.db import api as db
 
 DOMAIN = {'id': 'default', 'name': 'Default'}
 #: At most this many live tokens; the oldest is forgotten first.
@@ -79,11 +85,14 @@ class TokenStore(object):
             return None
         return user
 
-    def issue(self, user):
+    def _new(self, user):
         now = self._clock()
-        token = Token(secrets.token_urlsafe(32), user, now, now + self._ttl)
+        return Token(secrets.token_urlsafe(32), user, now, now + self._ttl)
+
+    def issue(self, user):
+        token = self._new(user)
         with self._lock:
-            self._purge(now)
+            self._purge(token.issued_at)
             while len(self._tokens) >= MAX_TOKENS:
                 self._tokens.pop(next(iter(self._tokens)))
             self._tokens[token.id] = token
@@ -108,3 +117,40 @@ class TokenStore(object):
         for token_id in [t for t, tok in self._tokens.items()
                          if tok.expires_at <= now]:
             del self._tokens[token_id]
+
+
+def _hash(token_id):
+    return hashlib.sha256(token_id.encode('utf-8')).hexdigest()
+
+
+class DBTokenStore(TokenStore):
+    """The tokens in the ``api_tokens`` table; the same users."""
+
+    def issue(self, user):
+        token = self._new(user)
+        ctxt = nova_context.get_admin_context()
+        db.api_token_purge(ctxt, token.issued_at, MAX_TOKENS - 1)
+        db.api_token_create(ctxt, {
+            'token_hash': _hash(token.id), 'user_name': user.name,
+            'issued_at': token.issued_at, 'expires_at': token.expires_at})
+        return token
+
+    def check(self, token_id):
+        if not token_id or not isinstance(token_id, str):
+            return None
+        row = db.api_token_get(nova_context.get_admin_context(),
+                               _hash(token_id))
+        if row is None or row['expires_at'] <= self._clock():
+            return None
+        entry = self._users.get(row['user_name'])
+        if entry is None:
+            # The user was removed from the configuration since.
+            return None
+        return Token(token_id, entry[0], row['issued_at'],
+                     row['expires_at'])
+
+    def revoke(self, token_id):
+        if not token_id or not isinstance(token_id, str):
+            return False
+        return db.api_token_destroy(nova_context.get_admin_context(),
+                                    _hash(token_id))

@@ -334,6 +334,109 @@ class ComputeNodeTestCase(DBTestCase):
             for n in api.compute_node_get_all(self.ctxt)])
 
 
+class ServiceTestCase(DBTestCase):
+
+    def test_created_with_a_uuid_and_enabled(self):
+        created = api.service_create(self.ctxt, {'host': 'h1',
+                                                 'binary': 'nova-compute'})
+        self.assertTrue(uuidutils.is_uuid_like(created['uuid']))
+        self.assertEqual((False, None, False), (
+            created['disabled'], created['disabled_reason'],
+            created['forced_down']))
+        self.assertEqual(created, api.service_get_by_uuid(self.ctxt,
+                                                          created['uuid']))
+        self.assertIsNone(api.service_get_by_uuid(self.ctxt, 'nope'))
+
+    def test_update_by_uuid_returns_both_sides(self):
+        created = api.service_create(self.ctxt, {'host': 'h1',
+                                                 'binary': 'nova-compute'})
+        old, new = api.service_update_by_uuid(
+            self.ctxt, created['uuid'], {'disabled': True,
+                                         'disabled_reason': 'maintenance'})
+        self.assertEqual((False, True, 'maintenance'), (
+            old['disabled'], new['disabled'], new['disabled_reason']))
+        self.assertEqual(new, api.service_get_by_host_and_binary(
+            self.ctxt, 'h1', 'nova-compute'))
+        self.assertEqual((None, None), api.service_update_by_uuid(
+            self.ctxt, 'nope', {'disabled': True}))
+        self.assertRaises(ValueError, api.service_update_by_uuid, self.ctxt,
+                          created['uuid'], {'colour': 'red'})
+
+    def test_heartbeat_reads_the_settings_back(self):
+        created = api.service_create(self.ctxt, {'host': 'h1',
+                                                 'binary': 'nova-compute'})
+        api.service_update_by_uuid(self.ctxt, created['uuid'],
+                                   {'forced_down': True})
+        row = api.service_heartbeat(self.ctxt, created['id'])
+        self.assertEqual((1, True), (row['report_count'],
+                                     row['forced_down']))
+
+
+def _flavor_values(**kw):
+    values = {'flavorid': 'f1', 'name': 'small', 'vcpus': 1,
+              'memory_mb': 512, 'root_gb': 1, 'ephemeral_gb': 0, 'swap': 0,
+              'is_public': True, 'extra_specs': '{}'}
+    values.update(kw)
+    return values
+
+
+class ApiRowsTestCase(DBTestCase):
+    """Flavors, images and tokens of the compute API."""
+
+    def test_flavors(self):
+        created = api.flavor_create(self.ctxt, _flavor_values())
+        api.flavor_create(self.ctxt, _flavor_values(flavorid='f2',
+                                                    name='big'))
+        self.assertEqual(created, api.flavor_get(self.ctxt, 'f1'))
+        self.assertEqual(created, api.flavor_get_by_name(self.ctxt,
+                                                         'small'))
+        self.assertEqual(['f1', 'f2'], [
+            f['flavorid'] for f in api.flavor_get_all(self.ctxt)])
+        for clash in ({'flavorid': 'f1', 'name': 'other'},
+                      {'flavorid': 'f3', 'name': 'small'}):
+            self.assertRaises(db_exc.DBDuplicateEntry, api.flavor_create,
+                              self.ctxt, _flavor_values(**clash))
+        updated = api.flavor_update(self.ctxt, 'f1',
+                                    {'extra_specs': '{"a": "b"}'})
+        self.assertEqual('{"a": "b"}', updated['extra_specs'])
+        self.assertIsNone(api.flavor_update(self.ctxt, 'nope', {}))
+        self.assertTrue(api.flavor_destroy(self.ctxt, 'f1'))
+        self.assertFalse(api.flavor_destroy(self.ctxt, 'f1'))
+        self.assertIsNone(api.flavor_get(self.ctxt, 'f1'))
+
+    def test_images(self):
+        uuid = uuidutils.generate_uuid()
+        api.image_create(self.ctxt, uuid, '{"id": "x"}')
+        self.assertRaises(db_exc.DBDuplicateEntry, api.image_create,
+                          self.ctxt, uuid, '{}')
+        api.image_update(self.ctxt, uuid, '{"id": "y"}')
+        self.assertEqual(['{"id": "y"}'], [
+            i['document'] for i in api.image_get_all(self.ctxt)])
+        with api.writer(self.ctxt):
+            self.assertEqual('{"id": "y"}', api.image_get(
+                self.ctxt, uuid, for_update=True)['document'])
+        self.assertTrue(api.image_destroy(self.ctxt, uuid))
+        self.assertIsNone(api.image_get(self.ctxt, uuid))
+
+    def _token(self, n, expires_at):
+        return api.api_token_create(self.ctxt, {
+            'token_hash': '%064d' % n, 'user_name': 'admin',
+            'issued_at': 0.0, 'expires_at': expires_at})
+
+    def test_tokens_purged_when_expired_or_too_many(self):
+        for n in range(5):
+            self._token(n, 100.0 + n)
+        self.assertEqual('admin', api.api_token_get(
+            self.ctxt, '%064d' % 4)['user_name'])
+        # At 101.5 two have expired; of the other three two are kept.
+        self.assertEqual(3, api.api_token_purge(self.ctxt, 101.5, 2))
+        self.assertEqual([None, None, None], [
+            api.api_token_get(self.ctxt, '%064d' % n) for n in range(3)])
+        self.assertEqual(2, self.count('api_tokens'))
+        self.assertTrue(api.api_token_destroy(self.ctxt, '%064d' % 4))
+        self.assertFalse(api.api_token_destroy(self.ctxt, '%064d' % 4))
+
+
 class TransactionTestCase(DBTestCase):
 
     def test_calls_join_an_open_transaction(self):

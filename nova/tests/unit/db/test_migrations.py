@@ -7,6 +7,7 @@ from alembic import command
 from alembic.runtime import migration as alembic_runtime
 from alembic import script as alembic_script
 import fixtures
+from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from nova.db import migration
@@ -19,7 +20,8 @@ INITIAL = '8f2a1c6d9b30'
 MIGRATION_CONTEXT = 'c4e5d7a1b2f9'
 SERVICES = 'd81e0b6f5a27'
 PURPOSE = 'e3a9c5b71d04'
-HEAD = PURPOSE
+API_STATE = 'f5b2c8e0a6d3'
+HEAD = API_STATE
 INSTANCE_UUID = '8b4d6c5e-2a55-4bd7-9b63-6a3c3c0e9f11'
 
 
@@ -54,7 +56,8 @@ class UpgradeTestCase(FileDatabaseTestCase):
     def test_revisions(self):
         script = alembic_script.ScriptDirectory.from_config(
             migration.alembic_config())
-        self.assertEqual([PURPOSE, SERVICES, MIGRATION_CONTEXT, INITIAL],
+        self.assertEqual([API_STATE, PURPOSE, SERVICES, MIGRATION_CONTEXT,
+                          INITIAL],
                          [rev.revision for rev in script.walk_revisions()])
         self.assertEqual(HEAD, migration.head_revision())
 
@@ -65,13 +68,37 @@ class UpgradeTestCase(FileDatabaseTestCase):
             conn.execute(sa.text(
                 "INSERT INTO migrations (uuid, status) VALUES "
                 "('6b1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', 'completed')"))
-        self.assertEqual(PURPOSE, migration.db_sync(self.url))
+        self.assertEqual(PURPOSE, migration.db_sync(self.url, PURPOSE))
         self.assertIn('purpose', _columns(engine, 'migrations'))
         with engine.begin() as conn:
             rows = conn.execute(sa.text(
                 'SELECT status, purpose FROM migrations')).fetchall()
         # Old rows keep their data; their purpose is unknown (the default).
         self.assertEqual([('completed', None)], [tuple(r) for r in rows])
+
+    def test_api_state_keeps_services_and_names_them(self):
+        migration.db_sync(self.url, PURPOSE)
+        engine = self.engine()
+        with engine.begin() as conn:
+            for host in ('h1', 'h2'):
+                conn.execute(sa.text(
+                    "INSERT INTO services (host, \"binary\", report_count, "
+                    "forced_down) VALUES (:host, 'nova-compute', 3, :down)"),
+                    {'host': host, 'down': host == 'h2'})
+        self.assertEqual(API_STATE, migration.db_sync(self.url))
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text(
+                'SELECT host, report_count, forced_down, disabled, '
+                'disabled_reason, uuid FROM services ORDER BY host')).all()
+        # Old rows keep their data, stay enabled and get distinct uuids.
+        self.assertEqual([('h1', 3, False, False, None),
+                          ('h2', 3, True, False, None)],
+                         [tuple(r)[:5] for r in rows])
+        uuids = [r[5] for r in rows]
+        self.assertTrue(all(uuidutils.is_uuid_like(u) for u in uuids))
+        self.assertEqual(2, len(set(uuids)))
+        for table in ('flavors', 'images', 'api_tokens'):
+            self.assertIn('id', _columns(engine, table))
 
     def test_empty_database_has_no_revision(self):
         self.assertIsNone(migration.db_version(self.url))
@@ -130,6 +157,10 @@ class SchemaTestCase(FileDatabaseTestCase):
         self.assertEqual(
             [('add_column', 'instance_extra', 'migration_context'),
              ('add_column', 'migrations', 'purpose'),
+             ('add_index', 'api_tokens_expires_at_idx', None),
+             ('add_table', 'api_tokens', None),
+             ('add_table', 'flavors', None),
+             ('add_table', 'images', None),
              ('add_table', 'services', None)], seen)
 
     def test_fixture_database_is_at_head(self):

@@ -32,7 +32,7 @@ OBJECT_HASHES = {
     'RequestSpec': '1.0-c962c6cf6140781b5f54f2740824990c',
     'Resource': '1.0-7a0a1dd883732d31fef5532dde3108e8',
     'ResourceList': '1.0-5fed4688e516b8e676f791ebf9571b6c',
-    'Service': '1.0-16867552bd79b7acce0f8e37bafa8b4e',
+    'Service': '1.1-43fabd253c5294eb9f8c3dfd8cc5fbf0',
 }
 
 

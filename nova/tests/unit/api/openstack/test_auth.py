@@ -2,6 +2,7 @@
 
 import json
 
+import sqlalchemy as sa
 import webob
 
 from nova.api.openstack import app as api_app
@@ -14,6 +15,7 @@ from nova.api.openstack import policy
 from nova.api.openstack import wsgi
 from nova import context
 from nova import test
+from nova.tests import fixtures as nova_fixtures
 
 ADMIN = tokens.User('admin', 'admin', ('admin', 'member'))
 MEMBER = tokens.User('member', 'demo', ('member',))
@@ -28,11 +30,13 @@ class _Clock(object):
 
 class TokenStoreTestCase(test.NoDBTestCase):
 
+    store_class = tokens.TokenStore
+
     def setUp(self):
         super().setUp()
         self.clock = _Clock()
-        self.store = tokens.TokenStore({'admin': (ADMIN, 'pw')}, 60,
-                                       clock=self.clock)
+        self.store = self.store_class({'admin': (ADMIN, 'pw')}, 60,
+                                      clock=self.clock)
 
     def test_password_checked(self):
         self.assertIs(ADMIN, self.store.authenticate('admin', 'pw'))
@@ -54,6 +58,43 @@ class TokenStoreTestCase(test.NoDBTestCase):
         self.flags(admin_password='a', member_password=None, group='api')
         self.assertEqual(['admin'], sorted(tokens.users_from_conf(
             self.conf_fixture.conf.api)))
+
+
+class DBTokenStoreTestCase(TokenStoreTestCase):
+    """The same rules with the tokens in the database, plus what that is
+    for: another API worker (another store) sees them.
+    """
+
+    store_class = tokens.DBTokenStore
+
+    def setUp(self):
+        self.db = self.useFixture(nova_fixtures.Database())
+        super().setUp()
+        self.other = tokens.DBTokenStore(
+            {'admin': (ADMIN, 'pw'), 'member': (MEMBER, 'pw2')}, 60,
+            clock=self.clock)
+
+    def test_another_worker_accepts_and_revokes(self):
+        token = self.store.issue(ADMIN)
+        self.assertEqual(token, self.other.check(token.id))
+        self.assertTrue(self.other.revoke(token.id))
+        self.assertIsNone(self.store.check(token.id))
+        self.assertFalse(self.store.revoke(token.id))
+        self.assertIsNone(self.store.check(42))
+
+    def test_database_holds_no_usable_token(self):
+        token = self.store.issue(ADMIN)
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                'SELECT token_hash, user_name FROM api_tokens')).all()
+        self.assertEqual(['admin'], [r[1] for r in rows])
+        self.assertNotIn(token.id, rows[0][0])
+        self.assertEqual(64, len(rows[0][0]))
+
+    def test_user_gone_from_configuration(self):
+        token = self.other.issue(MEMBER)
+        self.assertIsNone(self.store.check(token.id))
+        self.assertEqual(MEMBER, self.other.check(token.id).user)
 
 
 class FacadeTestCase(test.NoDBTestCase):

@@ -9,6 +9,7 @@ import webob
 from nova.api.openstack import app as api_app
 from nova.api.openstack import server as api_server
 from nova import test
+from nova.tests import fixtures as nova_fixtures
 from nova.tests.unit.api.openstack import test_auth
 
 PATCH = 'application/openstack-images-v2.1-json-patch'
@@ -19,6 +20,8 @@ class HandlersTestCase(test.NoDBTestCase):
 
     def setUp(self):
         super().setUp()
+        # The flavors and images live in the database.
+        self.useFixture(nova_fixtures.Database())
         self.flags(auth_strategy='none', max_image_upload_bytes=10,
                    group='api')
         self.app = api_app.build(test_auth._Backend())
