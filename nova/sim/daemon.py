@@ -134,11 +134,17 @@ class Daemon(object):
     def serve(self, announce=False):
         if os.path.exists(self.path):
             os.unlink(self.path)
+        # Bound and listening under a private name first, then renamed:
+        # whoever sees the socket's path can connect at once (a client
+        # that found the path between bind() and listen() would be
+        # refused).
+        binding = '%s.%d.binding' % (self.path, os.getpid())
         old = os.umask(0o077)
         try:
-            listener = connection.Listener(self.path, family='AF_UNIX')
+            listener = connection.Listener(binding, family='AF_UNIX')
         finally:
             os.umask(old)
+        os.rename(binding, self.path)
         threading.Thread(target=self._pump, name='sim-clock',
                          daemon=True).start()
         if announce:
@@ -154,7 +160,15 @@ class Daemon(object):
                 threading.Thread(target=self._serve_one, args=(conn,),
                                  daemon=True).start()
         finally:
-            listener.close()
+            try:
+                # Unlinks the (renamed away) binding name: already gone.
+                listener.close()
+            except FileNotFoundError:
+                pass
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
 
     def stop(self, *_args):
         self._stop.set()

@@ -3,6 +3,9 @@
 import os
 import tempfile
 import threading
+from multiprocessing import connection
+
+import fixtures
 
 from nova.sim import constants
 from nova.sim import daemon
@@ -69,3 +72,60 @@ class DaemonTestCase(test.NoDBTestCase):
     def test_speed_is_bounded(self):
         self.assertRaises(ValueError, daemon.Daemon, self.socket + '2',
                           ['a'], speed=float('inf'))
+
+
+class DaemonStartTestCase(test.NoDBTestCase):
+    """The socket's path appears only once the daemon listens, so a
+    client that connects the moment it sees the path is never refused
+    (the multi-process lab and the tests above start clients that way;
+    a client that came between bind() and listen() was refused).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(os.rmdir, self.tmp)
+
+    def _serve(self, d):
+        thread = threading.Thread(target=d.serve, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(d.stop)
+        for _ in range(500):
+            if os.path.exists(d.path):
+                return
+            threading.Event().wait(0.01)
+        self.fail('the daemon never listened')
+
+    def test_path_absent_until_listening(self):
+        path = os.path.join(self.tmp, 'sim.sock')
+        seen = []
+        real = connection.Listener
+
+        def listener(address, family):
+            made = real(address, family=family)
+            # The listener listens now: the clients' path must not exist
+            # yet (it is renamed into place afterwards).
+            seen.append(os.path.exists(path))
+            return made
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.sim.daemon.connection.Listener', listener))
+        self._serve(daemon.Daemon(path, ['a']))
+        self.assertEqual([False], seen)
+        conn = remote.openAuth('sim+unix:///system?socket=%s&host=a' % path)
+        self.assertEqual('a', conn.getHostname())
+
+    def test_stop_removes_the_socket(self):
+        path = os.path.join(self.tmp, 'sim.sock')
+        d = daemon.Daemon(path, ['a'])
+        thread = threading.Thread(target=d.serve, daemon=True)
+        thread.start()
+        for _ in range(500):
+            if os.path.exists(path):
+                break
+            threading.Event().wait(0.01)
+        d.stop()
+        thread.join(5)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual([], os.listdir(self.tmp))
