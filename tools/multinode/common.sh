@@ -18,21 +18,8 @@ packages=(rabbitmq-server postgresql iproute2 iptables)
 say() { echo "multinode: $*" >&2; }
 die() { echo "multinode: $*" >&2; exit 1; }
 
-venv_python() {
-    if [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python" ]; then
-        echo "$VIRTUAL_ENV/bin/python"
-    else
-        command -v python || command -v python3
-    fi
-}
-
-missing_packages() {
-    local p
-    for p in "${packages[@]}"; do
-        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = \
-            'install ok installed' ] || echo "$p"
-    done
-}
+# venv_python, missing_packages
+. "$here/../lib/lab.sh"
 
 # Why the lab cannot run here; prints nothing when it can.
 lab_blocker() {

@@ -17,23 +17,8 @@ die() { echo "real-libvirt: $*" >&2; exit 1; }
 socket_of() { echo "$lab/$1/run/libvirt-sock"; }
 uri_of() { echo "qemu+unix:///system?socket=$(socket_of "$1")"; }
 
-# The project venv's python: $VIRTUAL_ENV (tools/in-venv sets it) or the
-# first "python" on PATH.
-venv_python() {
-    if [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python" ]; then
-        echo "$VIRTUAL_ENV/bin/python"
-    else
-        command -v python || command -v python3
-    fi
-}
-
-missing_packages() {
-    local p
-    for p in "${packages[@]}"; do
-        [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = \
-            'install ok installed' ] || echo "$p"
-    done
-}
+# venv_python, missing_packages
+. "$here/../lib/lab.sh"
 
 # Why the lab cannot run on this machine; prints nothing when it can.
 lab_blocker() {
