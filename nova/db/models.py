@@ -252,8 +252,9 @@ class ApiToken(Base):
                                                     nullable=False)
     user_name: orm.Mapped[str] = orm.mapped_column(sa.String(255),
                                                    nullable=False)
-    #: Seconds since the epoch.
-    issued_at: orm.Mapped[float] = orm.mapped_column(sa.Float,
+    #: Seconds since the epoch, in double precision (a single-precision
+    #: FLOAT, as on MySQL, holds them only to within minutes).
+    issued_at: orm.Mapped[float] = orm.mapped_column(sa.Double,
                                                      nullable=False)
-    expires_at: orm.Mapped[float] = orm.mapped_column(sa.Float,
+    expires_at: orm.Mapped[float] = orm.mapped_column(sa.Double,
                                                       nullable=False)

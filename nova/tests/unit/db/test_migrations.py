@@ -21,7 +21,8 @@ MIGRATION_CONTEXT = 'c4e5d7a1b2f9'
 SERVICES = 'd81e0b6f5a27'
 PURPOSE = 'e3a9c5b71d04'
 API_STATE = 'f5b2c8e0a6d3'
-HEAD = API_STATE
+TOKENS_DOUBLE = 'b6e1d4a8f273'
+HEAD = TOKENS_DOUBLE
 INSTANCE_UUID = '8b4d6c5e-2a55-4bd7-9b63-6a3c3c0e9f11'
 
 
@@ -56,8 +57,8 @@ class UpgradeTestCase(FileDatabaseTestCase):
     def test_revisions(self):
         script = alembic_script.ScriptDirectory.from_config(
             migration.alembic_config())
-        self.assertEqual([API_STATE, PURPOSE, SERVICES, MIGRATION_CONTEXT,
-                          INITIAL],
+        self.assertEqual([TOKENS_DOUBLE, API_STATE, PURPOSE, SERVICES,
+                          MIGRATION_CONTEXT, INITIAL],
                          [rev.revision for rev in script.walk_revisions()])
         self.assertEqual(HEAD, migration.head_revision())
 
@@ -85,7 +86,7 @@ class UpgradeTestCase(FileDatabaseTestCase):
                     "INSERT INTO services (host, \"binary\", report_count, "
                     "forced_down) VALUES (:host, 'nova-compute', 3, :down)"),
                     {'host': host, 'down': host == 'h2'})
-        self.assertEqual(API_STATE, migration.db_sync(self.url))
+        self.assertEqual(API_STATE, migration.db_sync(self.url, API_STATE))
         with engine.begin() as conn:
             rows = conn.execute(sa.text(
                 'SELECT host, report_count, forced_down, disabled, '
@@ -99,6 +100,27 @@ class UpgradeTestCase(FileDatabaseTestCase):
         self.assertEqual(2, len(set(uuids)))
         for table in ('flavors', 'images', 'api_tokens'):
             self.assertIn('id', _columns(engine, table))
+
+    def test_token_times_become_double_precision(self):
+        migration.db_sync(self.url, API_STATE)
+        engine = self.engine()
+        issued = 1795991399.134185
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO api_tokens (token_hash, user_name, issued_at, "
+                "expires_at) VALUES ('h', 'admin', :i, :x)"),
+                {'i': issued, 'x': issued + 3600})
+        self.assertEqual(TOKENS_DOUBLE, migration.db_sync(self.url))
+        types = {c['name']: c['type'] for c in sa.inspect(engine).get_columns(
+            'api_tokens')}
+        for name in ('issued_at', 'expires_at'):
+            self.assertIsInstance(types[name], sa.Double, name)
+        with engine.begin() as conn:
+            row = conn.execute(sa.text(
+                'SELECT token_hash, issued_at, expires_at FROM api_tokens')
+            ).one()
+        # The token survives with its times to the microsecond.
+        self.assertEqual(('h', issued, issued + 3600), tuple(row))
 
     def test_empty_database_has_no_revision(self):
         self.assertIsNone(migration.db_version(self.url))
