@@ -13,7 +13,7 @@ ns_prefix=nmn-
 ctl_ns=${ns_prefix}ctl
 hosts=(h1 h2 h3)
 subnet=10.252.0
-packages=(rabbitmq-server postgresql iproute2 iptables)
+packages=(rabbitmq-server postgresql mariadb-server iproute2 iptables)
 
 say() { echo "multinode: $*" >&2; }
 die() { echo "multinode: $*" >&2; exit 1; }
@@ -24,7 +24,7 @@ die() { echo "multinode: $*" >&2; exit 1; }
 # Why the lab cannot run here; prints nothing when it can.
 lab_blocker() {
     if ! command -v dpkg-query >/dev/null 2>&1; then
-        echo "not a Debian system (no dpkg-query): the lab installs RabbitMQ and PostgreSQL from Debian packages"
+        echo "not a Debian system (no dpkg-query): the lab installs RabbitMQ, PostgreSQL and MariaDB from Debian packages"
         return
     fi
     local missing

@@ -12,31 +12,11 @@ from oslo_utils import uuidutils
 from nova import exception
 from nova import objects
 from nova.objects import fields
+from nova.tests import concurrency
 from nova.tests.functional import integrated_helpers as helpers
 
 STATUS = fields.MigrationStatus
 ROUNDS = 5
-
-
-def race(*calls):
-    """Run the calls at once; returns [(result, exception)] in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            results[index] = (call(), None)
-        except Exception as exc:
-            results[index] = (None, exc)
-    threads = [threading.Thread(target=run, args=(i, call))
-               for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-        assert not thread.is_alive(), 'a racing request never returned'
-    return results
 
 
 class SameInstanceRaceTestCase(helpers.DeploymentTestCase):
@@ -54,7 +34,7 @@ class SameInstanceRaceTestCase(helpers.DeploymentTestCase):
                 return self.cloud.api.live_migrate(
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
-            results = race(migrate, migrate)
+            results = concurrency.race(migrate, migrate)
             won = [r for r, e in results if e is None]
             lost = [e for r, e in results if e is not None]
             self.assertEqual(1, len(won), results)
@@ -79,7 +59,7 @@ class SameInstanceRaceTestCase(helpers.DeploymentTestCase):
                 return self.cloud.api.evacuate(
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
-            results = race(evacuate, evacuate)
+            results = concurrency.race(evacuate, evacuate)
             won = [r for r, e in results if e is None]
             lost = [e for r, e in results if e is not None]
             self.assertEqual(1, len(won), results)
@@ -111,7 +91,7 @@ class SameInstanceRaceTestCase(helpers.DeploymentTestCase):
                 return self.cloud.api.live_migrate_abort(
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
-            results = race(migrate, abort)
+            results = concurrency.race(migrate, abort)
             (migration, outcome), error = results[0]
             self.assertIsNone(error)
             self.assertIn(outcome.status, (STATUS.COMPLETED,
@@ -144,7 +124,7 @@ class FullHostRaceTestCase(helpers.DeploymentTestCase):
                 return lambda: self.cloud.api.live_migrate(
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
-            results = race(migrate(first), migrate(second))
+            results = concurrency.race(migrate(first), migrate(second))
             won = [r for r, e in results if e is None]
             lost = [e for r, e in results if e is not None]
             self.assertEqual(1, len(won), results)
@@ -181,7 +161,7 @@ class EmbeddedPlacementConcurrencyTestCase(helpers.DeploymentTestCase):
                     client.delete_allocation_for_consumer(consumer)
                 except exception.NovaException as exc:
                     errors.append(exc)
-        race(*[claim_and_release] * 6)
+        concurrency.race(*[claim_and_release] * 6)
         # Before requests were serialized, SQLite shared by threads made
         # Placement answer HTTP 500 ("cannot start a transaction within a
         # transaction") to some of these.

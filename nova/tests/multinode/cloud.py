@@ -1,8 +1,9 @@
 """One test's cloud of real processes.
 
 Per test: a RabbitMQ vhost, fresh ``nova`` and ``placement`` databases on
-the lab's PostgreSQL, Placement under gunicorn, the simulated hypervisor
-daemon (all hosts' guests, outside every compute process), one
+the lab's PostgreSQL (or MariaDB: ``database``), Placement under
+gunicorn, the simulated hypervisor daemon (all hosts' guests, outside
+every compute process), one
 ``nova-conductor`` and one ``nova-compute`` per host -- each compute in its
 host's network namespace when the lab has them.  The test process talks
 to the services as an API would: nova.compute.api over the same RabbitMQ
@@ -76,8 +77,12 @@ def wait_for(what, predicate, timeout=60, interval=0.2):
 class Cloud(object):
     """The processes of one test, and the API side in this process."""
 
-    def __init__(self, name, hosts=('h1', 'h2', 'h3'), real_libvirt=None):
+    def __init__(self, name, hosts=('h1', 'h2', 'h3'), real_libvirt=None,
+                 database='postgresql'):
         self.name = name
+        #: The SQL server of the nova and placement databases: the lab's
+        #: 'postgresql' or 'mariadb'.
+        self.database = database
         self.hosts = list(hosts)
         #: The real-libvirt lab's environment ({NOVA_LAB_*: value}): the
         #: computes then drive its libvirtd daemons (hosts 'a' and 'b').
@@ -319,8 +324,8 @@ class Cloud(object):
         infra.rabbitmqctl('add_vhost', self.name)
         infra.rabbitmqctl('set_permissions', '-p', self.name, 'guest', '.*',
                           '.*', '.*')
-        self.nova_db = infra.fresh_database('nova')
-        self.placement_db = infra.fresh_database('placement')
+        self.nova_db = infra.fresh_database('nova', self.database)
+        self.placement_db = infra.fresh_database('placement', self.database)
         migration.db_sync(self.nova_db)
         self._use_database()
         self.start_placement()

@@ -1,11 +1,14 @@
-"""The lab's shared infrastructure: RabbitMQ and PostgreSQL, by hand.
+"""The lab's shared infrastructure: RabbitMQ, PostgreSQL and (for the
+tests that ask for it) MariaDB, by hand.
 
 Everything lives under the lab's state directory (``NOVA_MULTINODE_DIR``,
 default /tmp/nova-multinode): data, logs, pid files, the Erlang cookie.
 Nothing is installed as a system service and nothing listens outside the
 lab's address (127.0.0.1, or the bridge address of the lab's own network
 namespace).  ``start`` is idempotent (a running broker or server is
-kept); ``stop`` stops both and leaves no process behind.
+kept); ``stop`` stops them all and leaves no process behind.  MariaDB is
+started by the first test that asks for a database on it
+(``fresh_database(name, 'mariadb')``).
 
     python -m nova.tests.multinode.infra start|stop|status
 """
@@ -24,6 +27,7 @@ STATE = os.environ.get('NOVA_MULTINODE_DIR', '/tmp/nova-multinode')
 ADDRESS = os.environ.get('NOVA_MULTINODE_ADDRESS', '127.0.0.1')
 AMQP_PORT, DIST_PORT, EPMD_PORT = 25672, 25673, 24369
 PG_PORT = 25432
+MARIADB_PORT = 23306
 PLACEMENT_PORT = 28778
 API_PORT = 28774
 NODE = 'lab@localhost'
@@ -189,8 +193,15 @@ def psql(sql):
                  'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql])
 
 
-def fresh_database(name):
-    """Drop and create database ``name`` owned by the user ``name``."""
+def fresh_database(name, kind='postgresql'):
+    """Drop and create database ``name`` owned by the user ``name`` on
+    the lab's PostgreSQL or (``kind='mariadb'``) MariaDB server; returns
+    its SQLAlchemy URL.
+    """
+    if kind == 'mariadb':
+        return fresh_mariadb_database(name)
+    if kind != 'postgresql':
+        raise LabError('no %r database server in the lab' % kind)
     exists = _run(['psql', '-h', '127.0.0.1', '-p', str(PG_PORT), '-U',
                    'postgres', '-tAc',
                    "SELECT 1 FROM pg_roles WHERE rolname='%s'" % name])
@@ -200,6 +211,75 @@ def fresh_database(name):
     psql('CREATE DATABASE %s OWNER %s' % (name, name))
     return 'postgresql+psycopg2://%s:%s@127.0.0.1:%d/%s' % (
         name, name, PG_PORT, name)
+
+
+# -- MariaDB ------------------------------------------------------------------
+
+def _mariadb_socket():
+    return _path('mariadb', 'mysqld.sock')
+
+
+def start_mariadb():
+    """MariaDB on 127.0.0.1:MARIADB_PORT, data under the lab (started
+    once; kept until ``stop``).
+    """
+    base = _path('mariadb')
+    data = os.path.join(base, 'data')
+    pidfile = os.path.join(base, 'mariadbd.pid')
+    if _alive(pidfile):
+        return
+    if not os.path.exists('/usr/sbin/mariadbd'):
+        raise LabError('MariaDB is not installed (apt-get install '
+                       'mariadb-server; tools/multinode/setup does it)')
+    os.makedirs(base, exist_ok=True)
+    user = 'root' if os.geteuid() == 0 else None
+    if not os.path.isdir(os.path.join(data, 'mysql')):
+        argv = ['mariadb-install-db', '--no-defaults', '--datadir=' + data,
+                '--auth-root-authentication-method=normal',
+                '--skip-test-db']
+        if user:
+            argv.append('--user=' + user)
+        _run(argv, timeout=300)
+    argv = ['/usr/sbin/mariadbd', '--no-defaults', '--datadir=' + data,
+            '--socket=' + _mariadb_socket(), '--port=%d' % MARIADB_PORT,
+            '--bind-address=127.0.0.1', '--pid-file=' + pidfile,
+            '--log-error=' + os.path.join(base, 'error.log'),
+            '--innodb-flush-log-at-trx-commit=0', '--skip-log-bin',
+            '--max-connections=300', '--character-set-server=utf8mb4']
+    if user:
+        argv.append('--user=' + user)
+    subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+    _wait_port(MARIADB_PORT, 'MariaDB', address='127.0.0.1')
+
+
+def stop_mariadb():
+    pidfile = _path('mariadb', 'mariadbd.pid')
+    pid = _alive(pidfile)
+    if not pid:
+        return
+    os.kill(pid, 15)
+    deadline = time.monotonic() + 60
+    while _alive(pidfile) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _alive(pidfile):
+        os.kill(pid, 9)
+
+
+def mariadb_sql(sql):
+    return _run(['mariadb', '--no-defaults', '-S', _mariadb_socket(), '-u',
+                 'root', '-e', sql])
+
+
+def fresh_mariadb_database(name):
+    start_mariadb()
+    mariadb_sql("CREATE USER IF NOT EXISTS '%s'@'%%' IDENTIFIED BY '%s'; "
+                'DROP DATABASE IF EXISTS %s; '
+                'CREATE DATABASE %s CHARACTER SET utf8mb4; '
+                "GRANT ALL ON %s.* TO '%s'@'%%'"
+                % (name, name, name, name, name, name))
+    return 'mysql+pymysql://%s:%s@127.0.0.1:%d/%s?charset=utf8mb4' % (
+        name, name, MARIADB_PORT, name)
 
 
 # -- the whole ---------------------------------------------------------------
@@ -214,6 +294,7 @@ def start():
 def stop():
     stop_rabbit()
     stop_postgres()
+    stop_mariadb()
 
 
 def main(argv):

@@ -16,6 +16,7 @@ from nova import exception
 from nova import objects
 from nova.objects import fields
 from nova.sim import constants as sim_constants
+from nova.tests import concurrency
 from nova.tests.multinode import cloud as multinode
 from nova.tests.multinode import infra
 
@@ -37,13 +38,17 @@ class MultinodeTestCase(testtools.TestCase):
     and the helpers the tests share.
     """
 
+    #: The SQL server of the test's databases ('postgresql', 'mariadb').
+    DATABASE = 'postgresql'
+
     def setUp(self):
         super().setUp()
         if not LAB:
             self.skipTest(UNAVAILABLE or 'the multinode lab is not set up '
                           '(run tools/multinode/run-tests)')
         self.cloud = multinode.Cloud(
-            't' + uuidutils.generate_uuid(dashed=False)[:10])
+            't' + uuidutils.generate_uuid(dashed=False)[:10],
+            database=self.DATABASE)
         self.addCleanup(self.cloud.stop)
         self.addOnException(self._keep_logs)
         self.cloud.start()
@@ -114,6 +119,29 @@ class ServicesTestCase(MultinodeTestCase):
         self.assertEqual(STATUS.COMPLETED, outcome.status)
         self.assertIsNone(outcome.error)
         self.assertIn('VIR_MIGRATE_LIVE', outcome.flags)
+        self.assert_runs_once_where_recorded(inst)
+        self.assertEqual('h2', inst.host)
+        self.assert_consistent()
+
+    def test_two_live_migrations_at_once(self):
+        # Two API requests for one instance at once, each with its own
+        # copy of it: the compare-and-swap on task_state in the SQL server
+        # lets exactly one through, before anything is claimed.
+        inst = self.boot(host='h1', memory_mb=512)
+
+        def migrate():
+            return self.api.live_migrate(
+                self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
+                                                        inst.uuid),
+                host='h2')
+        results = concurrency.race(migrate, migrate)
+        won = [r for r, e in results if e is None]
+        lost = [e for r, e in results if e is not None]
+        self.assertEqual(1, len(won), results)
+        self.assertIsInstance(lost[0], exception.InstanceInvalidState)
+        self.assertEqual(STATUS.COMPLETED, won[0][0].status)
+        self.assertEqual(1, len(objects.Migration.get_by_instance(
+            self.ctxt, inst.uuid)))
         self.assert_runs_once_where_recorded(inst)
         self.assertEqual('h2', inst.host)
         self.assert_consistent()
@@ -282,8 +310,10 @@ class RealLibvirtServicesTestCase(ServicesTestCase):
         self.api.delete(self.ctxt, inst)
         self.assert_consistent()
 
-    # The fault tests need the simulated hypervisors (links, failures).
-    for _name in ('test_force_complete_and_abort',
+    # The fault tests need the simulated hypervisors (links, failures);
+    # the race runs on them (the SQL server decides it, not libvirt).
+    for _name in ('test_two_live_migrations_at_once',
+                  'test_force_complete_and_abort',
                   'test_drain_across_processes',
                   'test_evacuate_from_a_dead_host',
                   'test_source_compute_killed_mid_migration',

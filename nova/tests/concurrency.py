@@ -1,0 +1,28 @@
+"""Running requests at once, for the race tests (functional and
+multi-process).
+"""
+
+import threading
+
+
+def race(*calls, timeout=120):
+    """Run the calls at once (released together by a barrier); returns
+    [(result, exception)] in the calls' order.
+    """
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            results[index] = (call(), None)
+        except Exception as exc:
+            results[index] = (None, exc)
+    threads = [threading.Thread(target=run, args=(i, call))
+               for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+        assert not thread.is_alive(), 'a racing request never returned'
+    return results
