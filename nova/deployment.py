@@ -68,15 +68,17 @@ def host_conf(libvirt_opts=None, base=CONF, default_opts=None):
 
 
 def conductor_endpoints(compute_api_client, scheduler, report_client,
-                        clock=None):
+                        clock=None, host=None):
     """The conductor's endpoints: object indirection and move tasks.
 
     ``clock``: the simulated hosts' clock in the embedded default (host
-    drains wait on it); None for real time.
+    drains wait on it); None for real time.  ``host``: the conductor's
+    host name (CONTROLLER_HOST when None).
     """
     return [conductor_manager.ConductorManager(),
             conductor_manager.ComputeTaskManager(
-                compute_api_client, scheduler, report_client, clock=clock)]
+                compute_api_client, scheduler, report_client, clock=clock,
+                host=host or CONTROLLER_HOST)]
 
 
 class Deployment(object):

@@ -165,8 +165,13 @@ class ConductorService(Service):
         scheduler = scheduler_manager.SchedulerManager(
             self.reportclient, service_is_up=computes.is_up,
             service_is_enabled=settings.is_enabled)
-        return deployment.conductor_endpoints(computes, scheduler,
-                                              self.reportclient)
+        endpoints = deployment.conductor_endpoints(
+            computes, scheduler, self.reportclient, host=self.host)
+        self.task_manager = endpoints[1]
+        return endpoints
+
+    def before_serving(self):
+        self.task_manager.init_host(self.ctxt)
 
 
 class ComputeService(Service):

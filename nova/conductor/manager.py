@@ -2,10 +2,12 @@
 
 import threading
 
+from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_utils import uuidutils
 from oslo_versionedobjects import base as ovo_base
 
+from nova.conductor import drain_records
 from nova.conductor import rpcapi as conductor_rpcapi
 from nova.conductor.tasks import drain
 from nova.conductor.tasks import evacuate
@@ -13,7 +15,10 @@ from nova.conductor.tasks import live_migrate
 from nova import exception
 from nova import objects
 from nova.objects import fields
+from nova.objects import host_drain
 from nova import rpc
+
+LOG = logging.getLogger(__name__)
 
 #: Errors a move request may end with on purpose: not logged as failures
 #: of the conductor, sent to the caller as the typed error.
@@ -75,7 +80,9 @@ class ComputeTaskManager(object):
                               version=rpc.RPC_VERSION)
 
     def __init__(self, compute_rpcapi, scheduler, report_client,
-                 clock=None):
+                 clock=None, host='conductor'):
+        #: This conductor's host name (who runs a drain, in host_drains).
+        self.host = host
         self.compute_rpcapi = compute_rpcapi
         self.scheduler = scheduler
         self.reportclient = report_client
@@ -145,6 +152,34 @@ class ComputeTaskManager(object):
                                   purpose, migration_uuid=migration_uuid,
                                   ignore_hosts=ignore_hosts)
 
+    def init_host(self, ctxt):
+        """Start-up: the drains this conductor ran before it restarted
+        are over (their moves went on without it): mark them interrupted.
+        """
+        drain_records.interrupt_own(ctxt, self.host)
+
+    def _record_drain(self, ctxt):
+        return lambda report: drain_records.save(ctxt, report, self.host)
+
+    def _check_recorded_drain(self, ctxt, host):
+        """The host's drain row as read (None: none), refusing when a drain
+        of it runs under another conductor that is up; one whose conductor
+        is down is taken over (the new drain's row replaces it, and that
+        conductor can no longer write to it).
+        """
+        drain, row = drain_records.load(ctxt, host)
+        if row is None or drain.state != host_drain.DrainState.RUNNING:
+            return row
+        owner = row['conductor']
+        if owner != self.host and self.compute_rpcapi.servicegroup.is_up(
+                'nova-conductor', owner):
+            raise exception.HostDrainInProgress(
+                host=host, progress='%s, run by the conductor %s' % (
+                    drain.progress(), owner))
+        LOG.warning('Taking the drain of %s over from the conductor %s, '
+                    'which is down: %s', host, owner, drain.progress())
+        return row
+
     def _draining(self):
         with self._drains_lock:
             return [host for host, task in self._drains.items()
@@ -161,7 +196,8 @@ class ComputeTaskManager(object):
         """
         task = drain.DrainTask(ctxt, host, self.compute_rpcapi,
                                self._drain_move, clock=self.clock,
-                               draining=self._draining)
+                               draining=self._draining,
+                               on_change=self._record_drain(ctxt))
         with self._drains_lock:
             current = self._drains.get(host)
             if current is not None and current.running:
@@ -174,7 +210,12 @@ class ComputeTaskManager(object):
                 raise exception.HostDrainNotPossible(
                     host=host, reason='the embedded cloud drains one host '
                     'at a time and %s is being drained' % others[0])
+            row = self._check_recorded_drain(ctxt, host)
             task.plan()
+            if not drain_records.start(ctxt, task.drain, self.host, row):
+                raise exception.HostDrainInProgress(
+                    host=host, progress='another conductor started it '
+                    'just now')
             self._drains[host] = task
         task.start()
         return task.report()
@@ -186,9 +227,18 @@ class ComputeTaskManager(object):
         """
         with self._drains_lock:
             task = self._drains.get(host)
-        if task is None:
+        if task is not None and task.running:
+            return task.report(outcomes=outcomes)
+        # Run by another conductor (perhaps after this one's), or by this
+        # one before it restarted: the database has the last report
+        # (without the moves' outcomes).
+        recorded, row = drain_records.load(ctxt, host)
+        if task is not None and (row is None or
+                                 row['conductor'] == self.host):
+            return task.report(outcomes=outcomes)
+        if recorded is None:
             raise exception.HostDrainNotFound(host=host)
-        return task.report(outcomes=outcomes)
+        return recorded
 
     @messaging.expected_exceptions(*EXPECTED)
     def evacuate_instance(self, ctxt, instance, host=None):

@@ -20,6 +20,7 @@ connection nor race for the database's write lock.
 import contextlib
 import threading
 
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -518,3 +519,66 @@ def api_token_purge(ctxt, now, keep):
             gone += session.execute(sa.delete(table).where(
                 table.id <= cutoff)).rowcount
         return gone
+
+
+# -- host drains (nova.conductor.tasks.drain) -----------------------------
+#
+# One row per host: its last drain.  The conductor running a drain writes
+# its report at every change; a new drain replaces the row only by a
+# compare-and-swap on what the caller read, so two conductors asked to
+# drain one host at once cannot both start.
+
+def host_drain_get(ctxt, host):
+    return _get(ctxt, models.HostDrain, host=host)
+
+
+def host_drain_start(ctxt, host, values, expected=None):
+    """Write the row of a new drain of ``host``.
+
+    ``expected``: None when the caller found no row (one is inserted), or
+    {column: value} of the row it read (the row is replaced only if it
+    still holds them).  Returns False, writing nothing, when another
+    request changed the row first.
+    """
+    try:
+        with writer(ctxt) as session:
+            row = _row_by(session, models.HostDrain, for_update=True,
+                          host=host)
+            if expected is None:
+                if row is not None:
+                    return False
+                row = models.HostDrain(host=host,
+                                       created_at=timeutils.utcnow())
+                _set(row, values)
+                session.add(row)
+                session.flush()
+                return True
+            if row is None or any(getattr(row, column) != value
+                                  for column, value in expected.items()):
+                return False
+            _update_row(session, row, values)
+            return True
+    except db_exc.DBDuplicateEntry:
+        # Another conductor inserted the host's first row at the same time.
+        return False
+
+
+def host_drain_update(ctxt, host, conductor, values):
+    """Write ``values`` to the drain of ``host`` if ``conductor`` still
+    runs it (another conductor may have taken the host over); returns
+    whether it did.
+    """
+    with writer(ctxt) as session:
+        row = _row_by(session, models.HostDrain, for_update=True, host=host)
+        if row is None or row.conductor != conductor:
+            return False
+        _update_row(session, row, values)
+        return True
+
+
+def host_drain_get_all_by_conductor(ctxt, conductor, state):
+    with reader(ctxt) as session:
+        return [_as_dict(row) for row in session.scalars(
+            sa.select(models.HostDrain).filter_by(
+                conductor=conductor, state=state).order_by(
+                    models.HostDrain.id))]

@@ -258,3 +258,26 @@ class ApiToken(Base):
                                                      nullable=False)
     expires_at: orm.Mapped[float] = orm.mapped_column(sa.Double,
                                                       nullable=False)
+
+
+class HostDrain(_Timestamps, Base):
+    """The last drain of a host (nova.conductor.tasks.drain): which
+    conductor runs it, its state, and its report (a HostDrain object's
+    primitive, as JSON), so that every conductor -- and one restarted --
+    answers for it.
+    """
+
+    __tablename__ = 'host_drains'
+    __table_args__ = (
+        sa.UniqueConstraint('host', name='uniq_host_drains0host'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, primary_key=True, autoincrement=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255), nullable=False)
+    #: The host name of the nova-conductor running it.
+    conductor: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                   nullable=False)
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(16),
+                                               nullable=False)
+    report: orm.Mapped[str] = orm.mapped_column(sa.Text, nullable=False)

@@ -1,10 +1,13 @@
 """A host drain as the conductor reports it: the host, the order, and
 what happened to each of its instances.
 
-The conductor keeps it (nova.conductor.tasks.drain) and sends copies over
-RPC to whoever follows the drain: the compute API's synchronous caller,
+The conductor keeps it (nova.conductor.tasks.drain), writes it to the
+database at every change (nova.conductor.drain_records) and sends copies
+over RPC to whoever follows the drain: the compute API's synchronous caller,
 the REST API's ``GET /os-hypervisors/{host}/os-drain``.
 """
+
+from oslo_utils import versionutils
 
 from nova.objects import base
 from nova.objects import fields
@@ -44,13 +47,18 @@ class DrainResultField(fields.BaseEnumField):
 
 class DrainState(fields.Enum):
     """``running``, then ``drained`` (every instance moved or gone) or
-    ``partial`` (some could not be moved: see their results).
+    ``partial`` (some could not be moved: see their results), or
+    ``interrupted``: the conductor running it stopped (its restart says
+    so, or a new drain of the host took over from a conductor that is
+    down); moves it had started went on and are in their entries, the
+    rest were never asked for.
     """
 
     RUNNING = 'running'
     DRAINED = 'drained'
     PARTIAL = 'partial'
-    ALL = (RUNNING, DRAINED, PARTIAL)
+    INTERRUPTED = 'interrupted'
+    ALL = (RUNNING, DRAINED, PARTIAL, INTERRUPTED)
 
     def __init__(self):
         super().__init__(valid_values=self.ALL)
@@ -90,7 +98,8 @@ class HostDrainEntry(base.NovaObject):
 @base.NovaObjectRegistry.register
 class HostDrain(base.NovaObject):
     # Version 1.0: Initial version
-    VERSION = '1.0'
+    # Version 1.1: state 'interrupted'
+    VERSION = '1.1'
 
     fields = {
         'host': fields.StringField(),
@@ -107,6 +116,13 @@ class HostDrain(base.NovaObject):
         'elapsed_s': fields.FloatField(nullable=True),
         'entries': fields.ListOfObjectsField('HostDrainEntry'),
     }
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if (versionutils.convert_version_to_tuple(target_version) < (1, 1)
+                and primitive.get('state') == DrainState.INTERRUPTED):
+            # What 1.0 called a drain that ended with instances left.
+            primitive['state'] = DrainState.PARTIAL
 
     def counts(self):
         """{result: how many instances}, every result present."""

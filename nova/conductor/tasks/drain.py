@@ -41,6 +41,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 import nova.conf
+from nova.conductor import drain_records
 from nova import exception
 from nova import objects
 from nova.objects import fields
@@ -53,11 +54,6 @@ STATUS = fields.MigrationStatus
 PURPOSE = fields.MigrationPurpose.EVACUATE_HOST
 ORDER = 'largest-memory-first'
 MIGRATABLE_STATES = (fields.VMState.ACTIVE, fields.VMState.PAUSED)
-#: How a final migration status counts for the drain.
-_RESULT_OF_STATUS = {STATUS.COMPLETED: RESULT.MOVED,
-                     STATUS.FAILED: RESULT.FAILED,
-                     STATUS.CANCELLED: RESULT.FAILED,
-                     STATUS.ERROR: RESULT.ERROR}
 
 
 def drain_order(instances):
@@ -104,17 +100,20 @@ class DrainTask(object):
     ``start_move(ctxt, instance, migration_uuid, purpose, ignore_hosts)``
     runs one live migration's conductor part (the instance already marked
     ``migrating``) and returns its Migration; ``draining()`` names the
-    hosts being drained (never chosen as destinations).
+    hosts being drained (never chosen as destinations);
+    ``on_change(report)`` is called with a copy of the HostDrain after
+    each change once it runs (the conductor writes it to the database).
     """
 
     def __init__(self, ctxt, host, compute_rpcapi, start_move, clock=None,
-                 draining=lambda: ()):
+                 draining=lambda: (), on_change=None):
         self.ctxt = ctxt
         self.host = host
         self.compute_rpcapi = compute_rpcapi
         self.start_move = start_move
         self.clock = clock or RealTime()
         self.draining = draining
+        self.on_change = on_change
         self.drain = None
         self._lock = threading.Lock()
         self._next = 0
@@ -198,6 +197,7 @@ class DrainTask(object):
                         # starts: the same order (and numbers) every run.
                         self.clock.settle()
                 self._launched.set()
+                self._changed()
                 for worker in workers:
                     worker.join()
                 elapsed = self.clock.now() - self._start
@@ -222,8 +222,22 @@ class DrainTask(object):
             self.drain.finished_at = timeutils.utcnow()
             self.drain.elapsed_s = (None if elapsed is None
                                     else round(elapsed, 3))
+        self._changed()
         LOG.info('Drain of %s ended %s: %s', self.host, self.drain.state,
                  self.drain.counts())
+
+    def _changed(self):
+        """Tell on_change; a failure to (the database away) is logged and
+        never stops the drain: its moves go on and the next change is
+        written again.
+        """
+        if self.on_change is None:
+            return
+        try:
+            self.on_change(self.report())
+        except Exception as exc:
+            LOG.warning('Could not record the progress of the drain of %s: '
+                        '%s', self.host, exc)
 
     def _take(self):
         """The next queued entry, marked ``moving`` (None: none left)."""
@@ -253,6 +267,8 @@ class DrainTask(object):
                         None)
                 self._record(entry, result, error, migration)
                 entry = self._take()
+                if entry is not None:
+                    self._changed()
 
     def _record(self, entry, result, error, migration):
         outcome = None
@@ -270,6 +286,7 @@ class DrainTask(object):
             if migration is not None:
                 entry.dest = migration.dest_compute
             entry.outcome = outcome
+        self._changed()
         LOG.info('Drain of %s: %s %s%s', self.host, entry.instance_uuid,
                  result, ' (%s)' % error if error else '')
 
@@ -349,7 +366,8 @@ class DrainTask(object):
                     status=migration.status)
             self.clock.sleep(CONF.migration_poll_interval)
             migration.refresh()
-        return _RESULT_OF_STATUS[migration.status], None, migration
+        result = drain_records.RESULT_OF_STATUS[migration.status]
+        return result, None, migration
 
     # -- what callers see ---------------------------------------------------
 

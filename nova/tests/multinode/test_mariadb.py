@@ -22,6 +22,7 @@ class MariaDBServicesTestCase(test_services.ServicesTestCase):
     for _name in ('test_evacuate_from_a_dead_host',
                   'test_source_compute_killed_mid_migration',
                   'test_conductor_restarted_mid_move',
+                  'test_conductor_restarted_mid_drain',
                   'test_rabbitmq_restarted_mid_move',
                   'test_partitioned_host'):
         locals()[_name] = None

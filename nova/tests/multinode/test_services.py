@@ -15,12 +15,14 @@ from nova.compute import audit
 from nova import exception
 from nova import objects
 from nova.objects import fields
+from nova.objects import host_drain
 from nova.sim import constants as sim_constants
 from nova.tests import concurrency
 from nova.tests.multinode import cloud as multinode
 from nova.tests.multinode import infra
 
 STATUS = fields.MigrationStatus
+DRAIN = host_drain.DrainResult
 RUNNING = sim_constants.VIR_DOMAIN_RUNNING
 UNAVAILABLE = os.environ.get('NOVA_MULTINODE_UNAVAILABLE')
 LAB = os.environ.get('NOVA_MULTINODE_LAB')
@@ -85,19 +87,26 @@ class MultinodeTestCase(testtools.TestCase):
         return inst
 
     def migration_of(self, inst):
-        return objects.Migration.get_by_instance(self.ctxt, inst.uuid)[-1]
+        """The instance's latest migration (None: none yet)."""
+        found = objects.Migration.get_by_instance(self.ctxt, inst.uuid)
+        return found[-1] if found else None
+
+    def _migration_if(self, inst, test):
+        migration = self.migration_of(inst)
+        return migration if migration is not None and test(migration) \
+            else None
 
     def wait_status(self, inst, statuses, timeout=60):
         return multinode.wait_for(
             'a migration of %s in %s' % (inst.uuid, statuses),
-            lambda: self.migration_of(inst).status in statuses and
-            self.migration_of(inst), timeout=timeout)
+            lambda: self._migration_if(inst, lambda m: m.status in statuses),
+            timeout=timeout)
 
     def wait_final(self, inst, timeout=180):
         return multinode.wait_for(
             'the migration of %s to end' % inst.uuid,
-            lambda: self.migration_of(inst).is_final and
-            self.migration_of(inst), timeout=timeout)
+            lambda: self._migration_if(inst, lambda m: m.is_final),
+            timeout=timeout)
 
     def assert_runs_once_where_recorded(self, inst):
         inst.refresh()
@@ -235,6 +244,38 @@ class ServicesTestCase(MultinodeTestCase):
         self.assert_runs_once_where_recorded(inst)
         self.assert_consistent()
 
+    def test_conductor_restarted_mid_drain(self):
+        big = self.boot(host='h1', memory_mb=4096)
+        small = self.boot(host='h1', memory_mb=1024)
+        self.slow_link('h1', 'h2')
+        self.slow_link('h1', 'h3')
+        started = self.api.drain_host_async(self.ctxt, 'h1')
+        # One move at a time from h1: the big one first, the small waits.
+        self.assertEqual(
+            [(big.uuid, DRAIN.MOVING), (small.uuid, DRAIN.QUEUED)],
+            [(e.instance_uuid, e.result) for e in started.entries])
+        self.wait_status(big, (STATUS.RUNNING,))
+        self.cloud.kill('conductor', signal.SIGKILL)
+        self.cloud.start_conductor()
+        # The restarted conductor reports the drain it lost, from the
+        # database.
+        seen = self.api.drain_status(self.ctxt, 'h1')
+        self.assertEqual('interrupted', seen.state)
+        self.assertIn(seen.entries[0].result, (DRAIN.MOVING, DRAIN.MOVED))
+        self.assertEqual(DRAIN.REFUSED, seen.entries[1].result)
+        self.assertIn('restarted', seen.entries[1].error)
+        # The move asked for goes on; a new drain moves the rest.
+        self.assertEqual(STATUS.COMPLETED, self.wait_final(big).status)
+        again = self.api.drain_host(self.ctxt, 'h1')
+        self.assertEqual(('drained', [small.uuid]),
+                         (again.state, [e.instance_uuid
+                                        for e in again.entries]))
+        self.cloud.wait_up()
+        for inst in (big, small):
+            self.assert_runs_once_where_recorded(inst)
+            self.assertNotEqual('h1', inst.host)
+        self.assert_consistent()
+
     def test_rabbitmq_restarted_mid_move(self):
         inst = self.running_slow_migration()
         infra.restart_rabbit()
@@ -313,6 +354,7 @@ class RealLibvirtServicesTestCase(ServicesTestCase):
     # The fault tests need the simulated hypervisors (links, failures);
     # the race runs on them (the SQL server decides it, not libvirt).
     for _name in ('test_two_live_migrations_at_once',
+                  'test_conductor_restarted_mid_drain',
                   'test_force_complete_and_abort',
                   'test_drain_across_processes',
                   'test_evacuate_from_a_dead_host',

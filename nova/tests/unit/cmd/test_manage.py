@@ -15,7 +15,7 @@ from nova import test
 
 CONF = nova.conf.CONF
 INITIAL = '8f2a1c6d9b30'
-HEAD = 'b6e1d4a8f273'
+HEAD = 'c8d2f5a9e4b1'
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(
     nova.conf.__file__)))
 

@@ -538,3 +538,49 @@ class LazyConfigurationTestCase(test.NoDBTestCase):
             worker.join()
         self.assertEqual([], errors)
         self.assertEqual(30, len(api.compute_node_get_all(self.ctxt)))
+
+
+class HostDrainTestCase(DBTestCase):
+
+    def _values(self, conductor, state='running'):
+        return {'conductor': conductor, 'state': state, 'report': '{}'}
+
+    def test_first_drain_inserts_once(self):
+        self.assertIsNone(api.host_drain_get(self.ctxt, 'h1'))
+        self.assertTrue(api.host_drain_start(
+            self.ctxt, 'h1', self._values('c1')))
+        # A second conductor that also found no row loses.
+        self.assertFalse(api.host_drain_start(
+            self.ctxt, 'h1', self._values('c2')))
+        self.assertEqual('c1', api.host_drain_get(self.ctxt, 'h1')[
+            'conductor'])
+
+    def test_replace_only_what_was_read(self):
+        api.host_drain_start(self.ctxt, 'h1', self._values('c1', 'drained'))
+        read = {'conductor': 'c1', 'state': 'drained'}
+        self.assertTrue(api.host_drain_start(
+            self.ctxt, 'h1', self._values('c2'), read))
+        # The row changed since it was read: the stale request loses.
+        self.assertFalse(api.host_drain_start(
+            self.ctxt, 'h1', self._values('c3'), read))
+        self.assertEqual('c2', api.host_drain_get(self.ctxt, 'h1')[
+            'conductor'])
+
+    def test_update_only_by_the_running_conductor(self):
+        api.host_drain_start(self.ctxt, 'h1', self._values('c1'))
+        self.assertFalse(api.host_drain_update(
+            self.ctxt, 'h1', 'c2', self._values('c2', 'partial')))
+        self.assertTrue(api.host_drain_update(
+            self.ctxt, 'h1', 'c1', self._values('c1', 'drained')))
+        self.assertEqual('drained', api.host_drain_get(self.ctxt, 'h1')[
+            'state'])
+        self.assertFalse(api.host_drain_update(
+            self.ctxt, 'nowhere', 'c1', self._values('c1')))
+
+    def test_running_drains_of_a_conductor(self):
+        api.host_drain_start(self.ctxt, 'h1', self._values('c1'))
+        api.host_drain_start(self.ctxt, 'h2', self._values('c1', 'drained'))
+        api.host_drain_start(self.ctxt, 'h3', self._values('c2'))
+        self.assertEqual(['h1'], [r['host'] for r in
+                                  api.host_drain_get_all_by_conductor(
+                                      self.ctxt, 'c1', 'running')])

@@ -22,7 +22,8 @@ SERVICES = 'd81e0b6f5a27'
 PURPOSE = 'e3a9c5b71d04'
 API_STATE = 'f5b2c8e0a6d3'
 TOKENS_DOUBLE = 'b6e1d4a8f273'
-HEAD = TOKENS_DOUBLE
+HOST_DRAINS = 'c8d2f5a9e4b1'
+HEAD = HOST_DRAINS
 INSTANCE_UUID = '8b4d6c5e-2a55-4bd7-9b63-6a3c3c0e9f11'
 
 
@@ -57,8 +58,8 @@ class UpgradeTestCase(FileDatabaseTestCase):
     def test_revisions(self):
         script = alembic_script.ScriptDirectory.from_config(
             migration.alembic_config())
-        self.assertEqual([TOKENS_DOUBLE, API_STATE, PURPOSE, SERVICES,
-                          MIGRATION_CONTEXT, INITIAL],
+        self.assertEqual([HOST_DRAINS, TOKENS_DOUBLE, API_STATE, PURPOSE,
+                          SERVICES, MIGRATION_CONTEXT, INITIAL],
                          [rev.revision for rev in script.walk_revisions()])
         self.assertEqual(HEAD, migration.head_revision())
 
@@ -110,7 +111,8 @@ class UpgradeTestCase(FileDatabaseTestCase):
                 "INSERT INTO api_tokens (token_hash, user_name, issued_at, "
                 "expires_at) VALUES ('h', 'admin', :i, :x)"),
                 {'i': issued, 'x': issued + 3600})
-        self.assertEqual(TOKENS_DOUBLE, migration.db_sync(self.url))
+        self.assertEqual(TOKENS_DOUBLE,
+                         migration.db_sync(self.url, TOKENS_DOUBLE))
         types = {c['name']: c['type'] for c in sa.inspect(engine).get_columns(
             'api_tokens')}
         for name in ('issued_at', 'expires_at'):
@@ -182,6 +184,7 @@ class SchemaTestCase(FileDatabaseTestCase):
              ('add_index', 'api_tokens_expires_at_idx', None),
              ('add_table', 'api_tokens', None),
              ('add_table', 'flavors', None),
+             ('add_table', 'host_drains', None),
              ('add_table', 'images', None),
              ('add_table', 'services', None)], seen)
 

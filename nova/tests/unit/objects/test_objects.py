@@ -5,6 +5,7 @@ and fails test_versions: bump VERSION, add a "Version 1.N" note and
 obj_make_compatible handling, then update the hash here.
 """
 
+from oslo_utils import timeutils
 from oslo_versionedobjects import fixture
 
 from nova import exception
@@ -16,7 +17,7 @@ from nova import test
 OBJECT_HASHES = {
     'ComputeNode': '1.2-4f1264f0c3a1003260a7e6e6ea9fb7f9',
     'Flavor': '1.0-da86ef7d6f792e10afc483c1d67230b4',
-    'HostDrain': '1.0-bb8ab7a9b4d296137f3189919c009b63',
+    'HostDrain': '1.1-ce4df2f5b292410dd08bc6d7f2b9d36e',
     'HostDrainEntry': '1.0-d214669ab0cd660b4aee8988d7d47b8c',
     'ImageMeta': '1.0-352dcd0a656a05c5a3d46664d12d7761',
     'ImageMetaProps': '1.4-bfa1f9f3b02d5b34085e870634bbbd29',
@@ -303,3 +304,33 @@ class InstanceCompareAndSwapTestCase(test.NoDBTestCase):
         for thread in threads:
             thread.join()
         self.assertEqual((1, 7), (len(wins), len(losses)))
+
+
+class HostDrainCompatTestCase(test.NoDBTestCase):
+
+    def _drain(self, state):
+        return objects.HostDrain(
+            host='h1', purpose=fields.MigrationPurpose.EVACUATE_HOST,
+            state=state, max_concurrent=1, order='largest-memory-first',
+            started_at=timeutils.utcnow(), finished_at=None, elapsed_s=None,
+            entries=[])
+
+    def _old(self, state):
+        # As an older service asks over RPC: with its version manifest.
+        from oslo_versionedobjects import base as ovo_base
+
+        manifest = dict(ovo_base.obj_tree_get_versions('HostDrain'),
+                        HostDrain='1.0')
+        return self._drain(state).obj_to_primitive(
+            target_version='1.0', version_manifest=manifest)
+
+    def test_interrupted_is_partial_for_1_0(self):
+        from nova.objects import host_drain
+
+        old = self._old(host_drain.DrainState.INTERRUPTED)
+        self.assertEqual(('1.0', host_drain.DrainState.PARTIAL),
+                         (old['nova_object.version'],
+                          old['nova_object.data']['state']))
+        kept = self._old(host_drain.DrainState.DRAINED)
+        self.assertEqual(host_drain.DrainState.DRAINED,
+                         kept['nova_object.data']['state'])

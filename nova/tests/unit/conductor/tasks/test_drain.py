@@ -8,13 +8,17 @@ import ddt
 import oslo_messaging as messaging
 from oslo_utils import uuidutils
 
+from nova.conductor import drain_records
 from nova.conductor import manager as conductor_manager
 from nova.conductor.tasks import drain
+from nova import context as nova_context
+from nova.db import api as db
 from nova import exception
 from nova import objects
 from nova.objects import fields
 from nova.objects import host_drain
 from nova import test
+from nova.tests import fixtures as nova_fixtures
 
 RESULT = host_drain.DrainResult
 STATUS = fields.MigrationStatus
@@ -332,10 +336,15 @@ def _unwrapped(method):
     return call
 
 
-class ConductorDrainTestCase(test.NoDBTestCase):
+class _ManagerTestBase(test.NoDBTestCase):
+    """Conductor managers whose moves wait for ``self.gate``."""
 
     def setUp(self):
         super().setUp()
+        # The drains' records (host_drains); instances and migrations
+        # are the fakes of _Cloud.
+        self.useFixture(nova_fixtures.Database())
+        self.ctxt = nova_context.get_admin_context()
         self.rpc = mock.Mock()
         self.rpc.live_migration_outcome.return_value = None
         self.rpc.hosts.return_value = ['src', 'dst']
@@ -346,9 +355,9 @@ class ConductorDrainTestCase(test.NoDBTestCase):
         self.instances = [_instance(name='vm')]
         self.cloud = _Cloud(self, self.instances)
 
-    def _manager(self, clock=None):
+    def _manager(self, clock=None, host='conductor-a'):
         manager = conductor_manager.ComputeTaskManager(
-            self.rpc, mock.Mock(), mock.Mock(), clock=clock)
+            self.rpc, mock.Mock(), mock.Mock(), clock=clock, host=host)
 
         def live_migrate(ctxt, instance, host, block, force, purpose,
                          migration_uuid=None, ignore_hosts=()):
@@ -357,45 +366,142 @@ class ConductorDrainTestCase(test.NoDBTestCase):
         manager._live_migrate = live_migrate
         for name in ('drain_host', 'drain_status'):
             setattr(manager, name, _unwrapped(getattr(manager, name)))
+        self.addCleanup(self._finish_drains, manager)
         return manager
+
+    def _finish_drains(self, manager):
+        # Before the database goes: the drains write their last reports.
+        self.gate.set()
+        for task in list(manager._drains.values()):
+            task.wait(10)
+
+
+class ConductorDrainTestCase(_ManagerTestBase):
 
     def test_one_drain_of_a_host_at_a_time(self):
         manager = self._manager()
-        first = manager.drain_host(mock.sentinel.ctxt, 'src')
+        first = manager.drain_host(self.ctxt, 'src')
         self.assertEqual([RESULT.MOVING], [e.result for e in first.entries])
         exc = self.assertRaises(exception.HostDrainInProgress,
-                                manager.drain_host, mock.sentinel.ctxt,
+                                manager.drain_host, self.ctxt,
                                 'src')
         self.assertIn('0 of 1 instances done, 1 moving', str(exc))
         # Another host may be drained meanwhile (real time).
         self.rpc.hosts.return_value = ['src', 'dst', 'other']
-        other = manager.drain_host(mock.sentinel.ctxt, 'other')
+        other = manager.drain_host(self.ctxt, 'other')
         self.assertEqual([], other.entries)
         self.gate.set()
         manager._drains['src'].wait(10)
-        done = manager.drain_status(mock.sentinel.ctxt, 'src')
+        done = manager.drain_status(self.ctxt, 'src')
         self.assertEqual(host_drain.DrainState.DRAINED, done.state)
         # A finished drain does not block the next one.
-        manager.drain_host(mock.sentinel.ctxt, 'src')
+        manager.drain_host(self.ctxt, 'src')
 
     def test_embedded_cloud_drains_one_host_at_a_time(self):
         manager = self._manager(clock=drain.RealTime())
-        manager.drain_host(mock.sentinel.ctxt, 'src')
+        manager.drain_host(self.ctxt, 'src')
         exc = self.assertRaises(exception.HostDrainNotPossible,
-                                manager.drain_host, mock.sentinel.ctxt,
+                                manager.drain_host, self.ctxt,
                                 'dst')
         self.assertIn('src is being drained', str(exc))
         self.gate.set()
 
     def test_status_of_a_host_never_drained(self):
         self.assertRaises(exception.HostDrainNotFound,
-                          self._manager().drain_status, mock.sentinel.ctxt,
+                          self._manager().drain_status, self.ctxt,
                           'src')
 
     def test_refused_drain_is_not_recorded(self):
         manager = self._manager()
         self.rpc.is_up.return_value = False
         self.assertRaises(exception.HostDrainHostDown, manager.drain_host,
-                          mock.sentinel.ctxt, 'src')
+                          self.ctxt, 'src')
         self.assertRaises(exception.HostDrainNotFound, manager.drain_status,
-                          mock.sentinel.ctxt, 'src')
+                          self.ctxt, 'src')
+
+
+class RecordedDrainTestCase(_ManagerTestBase):
+    """The drain's report in host_drains: answered by any conductor, by
+    one restarted, and taken over from a conductor that is down.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.up = {'conductor-a': True, 'conductor-b': True}
+        self.rpc.servicegroup.is_up.side_effect = (
+            lambda binary, host: self.up.get(host, False))
+
+    def test_another_conductor_answers_for_the_drain(self):
+        first = self._manager(host='conductor-a')
+        other = self._manager(host='conductor-b')
+        first.drain_host(self.ctxt, 'src')
+        seen = other.drain_status(self.ctxt, 'src')
+        self.assertEqual((host_drain.DrainState.RUNNING, [RESULT.MOVING]),
+                         (seen.state, [e.result for e in seen.entries]))
+        self.gate.set()
+        first._drains['src'].wait(10)
+        seen = other.drain_status(self.ctxt, 'src')
+        self.assertEqual((host_drain.DrainState.DRAINED, [RESULT.MOVED]),
+                         (seen.state, [e.result for e in seen.entries]))
+
+    def test_newer_drain_of_another_conductor_is_reported(self):
+        first = self._manager(host='conductor-a')
+        first.drain_host(self.ctxt, 'src')
+        self.gate.set()
+        first._drains['src'].wait(10)
+        self.instances.append(_instance(name='later'))
+        self.cloud.instances[self.instances[1].uuid] = self.instances[1]
+        second = self._manager(host='conductor-b')
+        second.drain_host(self.ctxt, 'src')
+        second._drains['src'].wait(10)
+        # The first conductor's own drain is older: it answers with the
+        # newer one, from the database.
+        seen = first.drain_status(self.ctxt, 'src')
+        # (The fakes leave the first instance on src: it is in both.)
+        self.assertEqual(
+            sorted(i.uuid for i in self.instances),
+            sorted(e.instance_uuid for e in seen.entries))
+
+    def test_drain_running_under_a_live_conductor_is_refused(self):
+        self._manager(host='conductor-a').drain_host(self.ctxt, 'src')
+        exc = self.assertRaises(exception.HostDrainInProgress,
+                                self._manager(host='conductor-b').drain_host,
+                                self.ctxt, 'src')
+        self.assertIn('run by the conductor conductor-a', str(exc))
+
+    def test_drain_of_a_dead_conductor_is_taken_over(self):
+        first = self._manager(host='conductor-a')
+        first.drain_host(self.ctxt, 'src')
+        self.up['conductor-a'] = False
+        # The instance is free again (its move ended in rollback).
+        self.cloud.instances[self.instances[0].uuid].task_state = None
+        second = self._manager(host='conductor-b')
+        second.drain_host(self.ctxt, 'src')
+        row = db.host_drain_get(self.ctxt, 'src')
+        self.assertEqual('conductor-b', row['conductor'])
+        # The first conductor, had it lived, can no longer overwrite it.
+        self.assertFalse(drain_records.save(
+            self.ctxt, first.drain_status(self.ctxt, 'src'), 'conductor-a'))
+
+    def test_restarted_conductor_reports_its_drains_interrupted(self):
+        self.instances.append(_instance(name='second'))
+        self.cloud.instances[self.instances[1].uuid] = self.instances[1]
+        first = self._manager(host='conductor-a')
+        started = first.drain_host(self.ctxt, 'src')
+        self.assertEqual([RESULT.MOVING, RESULT.QUEUED],
+                         [e.result for e in started.entries])
+        # The move asked for had completed by the time it restarted.
+        moving = started.entries[0]
+        self.cloud.migrations[moving.migration_uuid] = _migration(
+            self.instances[0], uuid=moving.migration_uuid, dest='dst')
+        again = self._manager(host='conductor-a')
+        again.init_host(self.ctxt)
+        seen = again.drain_status(self.ctxt, 'src')
+        self.assertEqual(host_drain.DrainState.INTERRUPTED, seen.state)
+        self.assertEqual([(RESULT.MOVED, 'dst'), (RESULT.REFUSED, None)],
+                         [(e.result, e.dest) for e in seen.entries])
+        self.assertIn('conductor-a restarted', seen.entries[1].error)
+        self.assertIsNotNone(seen.finished_at)
+        # Not running any more: the host may be drained again.
+        self.assertEqual([], drain_records.interrupt_own(self.ctxt,
+                                                         'conductor-a'))
