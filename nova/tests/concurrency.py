@@ -26,3 +26,16 @@ def race(*calls, timeout=120):
         thread.join(timeout)
         assert not thread.is_alive(), 'a racing request never returned'
     return results
+
+
+def assert_one_wins(test_case, results, loser_errors):
+    """Check that exactly one of race()'s ``results`` succeeded and the
+    others raised ``loser_errors`` (a class or tuple); returns the
+    winner's result.
+    """
+    won = [result for result, error in results if error is None]
+    lost = [error for result, error in results if error is not None]
+    test_case.assertEqual(1, len(won), results)
+    for error in lost:
+        test_case.assertIsInstance(error, loser_errors)
+    return won[0]

@@ -35,11 +35,9 @@ class SameInstanceRaceTestCase(helpers.DeploymentTestCase):
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
             results = concurrency.race(migrate, migrate)
-            won = [r for r, e in results if e is None]
-            lost = [e for r, e in results if e is not None]
-            self.assertEqual(1, len(won), results)
-            self.assertIsInstance(lost[0], exception.InstanceInvalidState)
-            self.assertEqual(STATUS.COMPLETED, won[0][0].status)
+            winner = concurrency.assert_one_wins(
+                self, results, exception.InstanceInvalidState)
+            self.assertEqual(STATUS.COMPLETED, winner[0].status)
             # The loser created no migration record at all.
             self.assertEqual(1, len(objects.Migration.get_by_instance(
                 self.ctxt, inst.uuid)))
@@ -60,10 +58,8 @@ class SameInstanceRaceTestCase(helpers.DeploymentTestCase):
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
             results = concurrency.race(evacuate, evacuate)
-            won = [r for r, e in results if e is None]
-            lost = [e for r, e in results if e is not None]
-            self.assertEqual(1, len(won), results)
-            self.assertIsInstance(lost[0], exception.InstanceInvalidState)
+            concurrency.assert_one_wins(
+                self, results, exception.InstanceInvalidState)
             inst.refresh()
             self.assertEqual(fields.VMState.ACTIVE, inst.vm_state)
             self.assertIn(inst.host, ('dst', 'other'))
@@ -125,10 +121,7 @@ class FullHostRaceTestCase(helpers.DeploymentTestCase):
                     self.ctxt, objects.Instance.get_by_uuid(self.ctxt,
                                                             inst.uuid))
             results = concurrency.race(migrate(first), migrate(second))
-            won = [r for r, e in results if e is None]
-            lost = [e for r, e in results if e is not None]
-            self.assertEqual(1, len(won), results)
-            self.assertIsInstance(lost[0], (
+            concurrency.assert_one_wins(self, results, (
                 exception.NoValidHost, exception.PlacementConflict,
                 exception.AllocationClaimFailed))
             for inst in (first, second):

@@ -144,11 +144,9 @@ class ServicesTestCase(MultinodeTestCase):
                                                         inst.uuid),
                 host='h2')
         results = concurrency.race(migrate, migrate)
-        won = [r for r, e in results if e is None]
-        lost = [e for r, e in results if e is not None]
-        self.assertEqual(1, len(won), results)
-        self.assertIsInstance(lost[0], exception.InstanceInvalidState)
-        self.assertEqual(STATUS.COMPLETED, won[0][0].status)
+        winner = concurrency.assert_one_wins(
+            self, results, exception.InstanceInvalidState)
+        self.assertEqual(STATUS.COMPLETED, winner[0].status)
         self.assertEqual(1, len(objects.Migration.get_by_instance(
             self.ctxt, inst.uuid)))
         self.assert_runs_once_where_recorded(inst)
