@@ -42,10 +42,7 @@ def live_migrate_schema(req):
         required.append('disk_over_commit')
     if req.at_least('2.30') and not req.at_least('2.68'):
         props['force'] = _BOOL
-    return {'type': 'object', 'required': ['os-migrateLive'],
-            'properties': {'os-migrateLive': {
-                'type': 'object', 'required': required,
-                'additionalProperties': False, 'properties': props}}}
+    return _action_schema('os-migrateLive', required, props)
 
 
 def evacuate_schema(req):
@@ -57,8 +54,13 @@ def evacuate_schema(req):
         required.append('onSharedStorage')
     if req.at_least('2.29') and not req.at_least('2.68'):
         props['force'] = _BOOL
-    return {'type': 'object', 'required': ['evacuate'],
-            'properties': {'evacuate': {
+    return _action_schema('evacuate', required, props)
+
+
+def _action_schema(name, required, props):
+    """The body {name: {...}} of a server action, nothing else allowed."""
+    return {'type': 'object', 'required': [name],
+            'properties': {name: {
                 'type': 'object', 'required': required,
                 'additionalProperties': False, 'properties': props}}}
 
